@@ -1,0 +1,5 @@
+import sys
+
+from ddcolor.cli import main
+
+sys.exit(main())

@@ -1,0 +1,145 @@
+"""Reading photos as people really send them, and writing the results.
+
+Decoding goes through Pillow, which reads the header before any pixel: the size limit below is
+checked before memory is spent, and EXIF rotation, palettes, CMYK, 16-bit and alpha are all
+handled in one place. Everything the pipeline gets is uint8 BGR plus an optional alpha plane.
+Anything that is not a readable image raises `ValueError` with a message for a person.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps
+
+MAX_PIXELS = 50_000_000  # 50 MP: larger than any camera photo, small enough to process safely
+MAX_BYTES = 100 * 1024 * 1024
+OUTPUT_FORMATS = ("png", "jpg", "webp")
+_ENCODE_PARAMS = {
+    "png": [cv2.IMWRITE_PNG_COMPRESSION, 3],
+    "jpg": [cv2.IMWRITE_JPEG_QUALITY, 95],
+    "webp": [cv2.IMWRITE_WEBP_QUALITY, 95],
+}
+
+
+@dataclass(frozen=True)
+class Photo:
+    bgr: np.ndarray  # uint8 (H, W, 3)
+    alpha: np.ndarray | None = None  # uint8 (H, W), None when fully opaque
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height)."""
+        return self.bgr.shape[1], self.bgr.shape[0]
+
+
+def _to_uint8(pixels: np.ndarray) -> np.ndarray:
+    """Scale 16-bit, 32-bit and float pixel values into 0..255."""
+    if pixels.dtype == np.uint8:
+        return pixels
+    if pixels.dtype == np.bool_:
+        return pixels.astype(np.uint8) * 255
+    if np.issubdtype(pixels.dtype, np.floating):
+        finite = np.nan_to_num(pixels.astype(np.float32), nan=0.0, posinf=1.0, neginf=0.0)
+        scale = 255.0 if finite.max(initial=0.0) <= 1.0 else 1.0
+        return np.clip(finite * scale, 0, 255).round().astype(np.uint8)
+    wide = pixels.astype(np.int64)
+    if wide.max(initial=0) <= 255:
+        return np.clip(wide, 0, 255).astype(np.uint8)
+    return np.clip((wide + 128) // 257, 0, 255).astype(np.uint8)  # 16-bit range
+
+
+def _pillow_to_photo(image: Image.Image) -> Photo:
+    if image.mode in ("P", "PA"):
+        image = image.convert("RGBA" if "transparency" in image.info or image.mode == "PA" else "RGB")
+    if image.mode in ("LA", "La", "RGBa"):
+        image = image.convert("RGBA")
+    if image.mode in ("CMYK", "YCbCr", "LAB", "HSV", "1"):
+        image = image.convert("RGB")
+    pixels = _to_uint8(np.asarray(image))
+    if pixels.ndim == 2:
+        return Photo(cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGR))
+    if pixels.shape[2] == 4:
+        alpha = np.ascontiguousarray(pixels[:, :, 3])
+        bgr = cv2.cvtColor(np.ascontiguousarray(pixels[:, :, :3]), cv2.COLOR_RGB2BGR)
+        return Photo(bgr, None if alpha.min() == 255 else alpha)
+    return Photo(cv2.cvtColor(np.ascontiguousarray(pixels[:, :, :3]), cv2.COLOR_RGB2BGR))
+
+
+def decode_image(data: bytes, *, what: str = "image") -> Photo:
+    """Decode encoded bytes (JPEG, PNG, WebP, TIFF, BMP, GIF, ...) into a `Photo`."""
+    if not data:
+        raise ValueError(f"the {what} file is empty")
+    if len(data) > MAX_BYTES:
+        raise ValueError(f"the {what} file is {len(data) / 2**20:.0f} MB; the limit is {MAX_BYTES // 2**20} MB")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width <= 0 or height <= 0:
+                raise ValueError(f"the {what} has no pixels ({width}x{height})")
+            if width * height > MAX_PIXELS:
+                raise ValueError(
+                    f"the {what} is {width}x{height} = {width * height / 1e6:.0f} megapixels; "
+                    f"the limit is {MAX_PIXELS / 1e6:.0f} megapixels"
+                )
+            image.load()
+            # A broken EXIF block must not lose the photo: keep it unrotated.
+            with contextlib.suppress(Exception):
+                image = ImageOps.exif_transpose(image)
+            return _pillow_to_photo(image)
+    except ValueError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValueError(f"the {what} declares more than {MAX_PIXELS / 1e6:.0f} megapixels") from None
+    except Image.UnidentifiedImageError:
+        raise ValueError(f"the {what} is not an image file Pillow can read (JPEG, PNG, WebP, TIFF, ...)") from None
+    except Exception as error:  # truncated or corrupt data surfaces as many exception types
+        raise ValueError(f"the {what} file is damaged or truncated ({error})") from None
+
+
+def read_image(path: str | Path, *, what: str = "image") -> Photo:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ValueError(f"the {what} file is {size / 2**20:.0f} MB; the limit is {MAX_BYTES // 2**20} MB")
+        data = path.read_bytes()
+    except OSError as error:
+        raise ValueError(f"cannot read the {what} file {path}: {error.strerror or error}") from None
+    return decode_image(data, what=what)
+
+
+def encode_image(photo: Photo, output_format: str) -> bytes:
+    """PNG and WebP keep the alpha plane; JPEG has none, so transparent parts go white."""
+    if output_format not in OUTPUT_FORMATS:
+        raise ValueError(f"unknown output format {output_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}")
+    pixels = photo.bgr
+    if photo.alpha is not None:
+        if output_format == "jpg":
+            weight = photo.alpha[:, :, None].astype(np.float32) / 255.0
+            pixels = (pixels * weight + 255.0 * (1.0 - weight)).round().astype(np.uint8)
+        else:
+            pixels = np.dstack((pixels, photo.alpha))
+    ok, encoded = cv2.imencode("." + output_format, pixels, _ENCODE_PARAMS[output_format])
+    if not ok:
+        raise ValueError(f"could not encode the result as {output_format}")
+    return encoded.tobytes()
+
+
+def write_image(photo: Photo, path: str | Path) -> Path:
+    """Write atomically (a crash never leaves half a file under the final name)."""
+    path = Path(path)
+    output_format = path.suffix.lower().lstrip(".").replace("jpeg", "jpg")
+    data = encode_image(photo, output_format)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(data)
+    partial.replace(path)
+    return path

@@ -1,0 +1,175 @@
+"""Colorizing photos with a DDColor model: Lab pre- and post-processing, batching, devices.
+
+The model sees only luminance: the photo is resized to a square working size, reduced to its
+L channel and shown to the network as gray RGB. The predicted a and b are brought back to the
+full size and joined with the full-resolution L, so the output keeps every detail of the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ddcolor.images import Photo
+from ddcolor.transfer import transfer_colors, validate_transfer
+
+UPSAMPLE_MODES = ("nearest", "bilinear", "bicubic")
+DEFAULT_UPSAMPLE = "nearest"
+DEFAULT_INPUT_SIZE = 512
+INPUT_SIZE_MULTIPLE = 32
+AB_RANGE = (-128.0, 127.0)
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """`None` means the GPU when there is one."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def round_input_size(size: int) -> int:
+    """Nearest working size the network accepts (a positive multiple of 32)."""
+    return max(INPUT_SIZE_MULTIPLE, round(size / INPUT_SIZE_MULTIPLE) * INPUT_SIZE_MULTIPLE)
+
+
+def _check_input_size(size: int) -> int:
+    if size <= 0 or size % INPUT_SIZE_MULTIPLE:
+        raise ValueError(f"input_size must be a positive multiple of 32, got {size}")
+    return size
+
+
+def as_bgr(image: np.ndarray) -> np.ndarray:
+    """Accept uint8 BGR (H, W, 3) or gray (H, W) / (H, W, 1); refuse anything else clearly."""
+    if not isinstance(image, np.ndarray):
+        raise ValueError(f"expected an image as a numpy array, got {type(image).__name__}")
+    if image.dtype != np.uint8:
+        raise ValueError(f"expected a uint8 image, got {image.dtype}")
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"expected a BGR image of shape (H, W, 3), got {image.shape}")
+    if image.shape[0] == 0 or image.shape[1] == 0:
+        raise ValueError("the image is empty (zero width or height)")
+    return image
+
+
+def luminance_and_model_input(image_bgr: np.ndarray, input_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Full-size Lab L (H, W, 1) and the gray RGB model input (3, S, S), both float32.
+
+    Same operations as the official pipeline: float BGR in [0, 1], bilinear resize of the
+    colour image to S x S, its L as (L, 0, 0) converted back to RGB.
+    """
+    image = (image_bgr / 255.0).astype(np.float32)
+    full_l = cv2.cvtColor(image, cv2.COLOR_BGR2Lab)[:, :, :1]
+    small = cv2.resize(image, (input_size, input_size))
+    small_lab = cv2.cvtColor(small, cv2.COLOR_BGR2Lab)
+    small_lab[:, :, 1:] = 0
+    gray_rgb = cv2.cvtColor(small_lab, cv2.COLOR_LAB2RGB)
+    return full_l, np.ascontiguousarray(gray_rgb.transpose(2, 0, 1))
+
+
+def upsample_ab(ab: torch.Tensor, size: tuple[int, int], mode: str) -> torch.Tensor:
+    """(N, 2, S, S) -> (N, 2, H, W). `nearest` is upstream's legacy nearest, unclamped (parity)."""
+    if mode == "nearest":
+        return F.interpolate(ab, size=size)
+    if mode in ("bilinear", "bicubic"):
+        return F.interpolate(ab, size=size, mode=mode, align_corners=False).clamp_(*AB_RANGE)
+    raise ValueError(f"unknown upsample mode {mode!r}; choose one of {', '.join(UPSAMPLE_MODES)}")
+
+
+def lab_to_bgr(full_l: np.ndarray, ab: np.ndarray) -> np.ndarray:
+    """Join L (H, W, 1) with ab (H, W, 2) and convert to uint8 BGR (OpenCV clamps to [0, 1])."""
+    lab = np.concatenate((full_l, ab), axis=2)
+    return (cv2.cvtColor(lab, cv2.COLOR_LAB2BGR) * 255.0).round().astype(np.uint8)
+
+
+class Colorizer:
+    """A DDColor model on a device plus the pipeline around it.
+
+    `self.model` is looked up at every call, so a test (or a faster variant of the network) can
+    be swapped in after construction.
+    """
+
+    def __init__(
+        self, model: nn.Module, *, input_size: int = DEFAULT_INPUT_SIZE, device: str | torch.device | None = None
+    ) -> None:
+        self.device = resolve_device(device)
+        self.model = model.to(self.device).eval()
+        self.input_size = _check_input_size(input_size)
+
+    @classmethod
+    def from_checkpoint(
+        cls,
+        path: str | Path,
+        *,
+        model_size: str = "large",
+        input_size: int = DEFAULT_INPUT_SIZE,
+        device: str | torch.device | None = None,
+        use_cache: bool = True,
+    ) -> Colorizer:
+        from ddcolor.checkpoint import load_model
+
+        target = resolve_device(device)
+        model = load_model(Path(path), model_size=model_size, device=target, use_cache=use_cache)
+        return cls(model, input_size=input_size, device=target)
+
+    def predict_ab(self, model_input: torch.Tensor) -> torch.Tensor:
+        """Raw model ab for a batch of gray RGB inputs, as float32 on the CPU."""
+        with torch.inference_mode():
+            return self.model(model_input.to(self.device)).float().cpu()
+
+    def colorize(self, image_bgr: np.ndarray, **options) -> np.ndarray:
+        """uint8 BGR (or gray) in, uint8 BGR of the same size out; options as `colorize_batch`."""
+        return self.colorize_batch([image_bgr], **options)[0]
+
+    def colorize_photo(self, photo: Photo, **options) -> Photo:
+        """Colorize a decoded `Photo`, keeping its alpha plane."""
+        return Photo(self.colorize(photo.bgr, **options), photo.alpha)
+
+    def colorize_batch(
+        self,
+        images_bgr: Iterable[np.ndarray],
+        *,
+        batch_size: int = 4,
+        upsample: str | None = None,
+        input_size: int | None = None,
+        reference: np.ndarray | None = None,
+        reference_method: str = "exemplar",
+        reference_strength: float = 1.0,
+    ) -> list[np.ndarray]:
+        """Colorize many photos, `batch_size` at a time through the model; sizes may differ.
+
+        With a `reference` (uint8 BGR color photo), its colors are carried onto each result by
+        `ddcolor.transfer.transfer_colors` with the given method and strength.
+        """
+        upsample = upsample or DEFAULT_UPSAMPLE
+        if upsample not in UPSAMPLE_MODES:
+            raise ValueError(f"unknown upsample mode {upsample!r}; choose one of {', '.join(UPSAMPLE_MODES)}")
+        size = _check_input_size(input_size or self.input_size)
+        images = [as_bgr(image) for image in images_bgr]
+        if reference is not None:
+            reference = as_bgr(reference)
+            validate_transfer(reference, method=reference_method, strength=reference_strength)
+        results: list[np.ndarray] = []
+        for start in range(0, len(images), max(1, batch_size)):
+            chunk = images[start : start + max(1, batch_size)]
+            prepared = [luminance_and_model_input(image, size) for image in chunk]
+            batch = torch.from_numpy(np.stack([model_input for _, model_input in prepared]))
+            ab_small = self.predict_ab(batch)
+            for (full_l, _), ab in zip(prepared, ab_small, strict=True):
+                ab_full = upsample_ab(ab[None], full_l.shape[:2], upsample)[0]
+                results.append(lab_to_bgr(full_l, ab_full.permute(1, 2, 0).numpy()))
+        if reference is not None:
+            results = [
+                transfer_colors(result, reference, method=reference_method, strength=reference_strength)
+                for result in results
+            ]
+        return results

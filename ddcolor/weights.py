@@ -1,0 +1,114 @@
+"""Where checkpoints live on disk and how they get there from the Hugging Face hub.
+
+Files keep their official names (`ddcolor_modelscope.pth`, `ddcolor_paper_tiny.pth`) in
+`weights/` at the project root, or in the folder named by `DDCOLOR_WEIGHTS_DIR`. Beside each
+`.pth` sits the safetensors cache `ddcolor.checkpoint` makes, so an image built after
+`python -m ddcolor download` ships fast-loading weights.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+from ddcolor.network import MODEL_SIZES, get_config
+
+log = logging.getLogger(__name__)
+
+HF_REPO_ID = "piddnad/DDColor-models"
+WEIGHTS_DIR_ENV = "DDCOLOR_WEIGHTS_DIR"
+DEFAULT_WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+CHECKPOINT_FILES: dict[str, str] = {"large": "ddcolor_modelscope.pth", "tiny": "ddcolor_paper_tiny.pth"}
+
+
+class WeightsNotFoundError(FileNotFoundError):
+    """A checkpoint is neither on disk nor downloadable; the message says how to get it."""
+
+
+def weights_dir() -> Path:
+    configured = os.environ.get(WEIGHTS_DIR_ENV)
+    return Path(configured).expanduser() if configured else DEFAULT_WEIGHTS_DIR
+
+
+def checkpoint_path(model_size: str, directory: Path | None = None) -> Path:
+    get_config(model_size)  # validates the name
+    return (directory or weights_dir()) / CHECKPOINT_FILES[model_size]
+
+
+def find_checkpoint(model_size: str, directory: Path | None = None) -> Path | None:
+    """The `.pth`, or its safetensors cache alone (an image may ship only that), if present."""
+    path = checkpoint_path(model_size, directory)
+    for candidate in (path, path.with_suffix(".safetensors")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _how_to_get(model_size: str, path: Path) -> str:
+    return (
+        f"Get it with `python -m ddcolor download {model_size}` on a machine with internet access, "
+        f"or copy {path.name} from https://huggingface.co/{HF_REPO_ID} into {path.parent} "
+        f"(or point {WEIGHTS_DIR_ENV} at the folder that holds it)."
+    )
+
+
+def _hub_unreachable_reason() -> str | None:
+    """Why the hub cannot be reached, found in seconds rather than after minutes of retries."""
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
+        return "HF_HUB_OFFLINE is set"
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    parsed = urlparse(endpoint)
+    host, port = parsed.hostname or "huggingface.co", parsed.port or (80 if parsed.scheme == "http" else 443)
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+    except OSError as error:
+        return f"cannot reach {host}:{port} ({error})"
+    return None
+
+
+def download_checkpoint(model_size: str, directory: Path | None = None) -> Path:
+    """Fetch one checkpoint from the hub and build its safetensors cache beside it."""
+    from huggingface_hub import hf_hub_download
+
+    from ddcolor.checkpoint import load_package_state
+
+    path = checkpoint_path(model_size, directory)
+    reason = _hub_unreachable_reason()
+    if reason:
+        raise WeightsNotFoundError(
+            f"The {model_size} checkpoint {path.name} is missing from {path.parent} and cannot be "
+            f"downloaded: {reason}. {_how_to_get(model_size, path)}"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    log.info("downloading %s from %s into %s", path.name, HF_REPO_ID, path.parent)
+    try:
+        # Partial downloads stay under <dir>/.cache/huggingface until complete, so a file at
+        # `path` is always whole.
+        downloaded = Path(hf_hub_download(HF_REPO_ID, path.name, local_dir=path.parent))
+    except Exception as error:  # the hub client raises many types; all mean "not downloaded"
+        raise WeightsNotFoundError(
+            f"Downloading {path.name} from {HF_REPO_ID} failed: {error}. {_how_to_get(model_size, path)}"
+        ) from error
+    load_package_state(downloaded)  # writes the safetensors cache now, before an image is built
+    return downloaded
+
+
+def ensure_checkpoint(model_size: str, directory: Path | None = None, *, download: bool = True) -> Path:
+    """The checkpoint on disk, downloaded first if it is missing and `download` is allowed."""
+    found = find_checkpoint(model_size, directory)
+    if found is not None:
+        return found
+    path = checkpoint_path(model_size, directory)
+    if not download:
+        raise WeightsNotFoundError(
+            f"The {model_size} checkpoint {path.name} is missing from {path.parent}. {_how_to_get(model_size, path)}"
+        )
+    return download_checkpoint(model_size, directory)
+
+
+def sizes_for(choice: str) -> tuple[str, ...]:
+    """`all` or one model size, as used by the download command."""
+    return MODEL_SIZES if choice == "all" else (get_config(choice).name,)

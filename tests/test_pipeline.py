@@ -1,0 +1,120 @@
+"""The Colorizer as other code uses it: sizes, batches, threads, swapped models, bad input."""
+
+from __future__ import annotations
+
+import threading
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from conftest import gradient_photo
+from ddcolor import Colorizer
+from ddcolor.pipeline import round_input_size
+
+
+class ConstantAB(nn.Module):
+    """Predicts the same a and b everywhere: the result's hue is then known in advance."""
+
+    def __init__(self, a: float, b: float) -> None:
+        super().__init__()
+        self.register_buffer("ab", torch.tensor([a, b]).view(1, 2, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.ab.expand(x.shape[0], 2, *x.shape[2:])
+
+
+@pytest.mark.parametrize("shape", [(80, 120), (1, 1), (7, 300), (333, 45)])
+def test_output_has_the_input_size_and_keeps_its_luminance(tiny_colorizer, shape):
+    image = gradient_photo(*shape)
+    out = tiny_colorizer.colorize(image)
+    assert out.shape == (*shape, 3) and out.dtype == np.uint8
+    l_in = cv2.cvtColor(image, cv2.COLOR_BGR2Lab)[:, :, 0].astype(int)
+    l_out = cv2.cvtColor(out, cv2.COLOR_BGR2Lab)[:, :, 0].astype(int)
+    assert np.median(np.abs(l_in - l_out)) <= 2
+
+
+def test_gray_input_is_accepted(tiny_colorizer):
+    gray = cv2.cvtColor(gradient_photo(40, 50), cv2.COLOR_BGR2GRAY)
+    assert tiny_colorizer.colorize(gray).shape == (40, 50, 3)
+    assert tiny_colorizer.colorize(gray[:, :, None]).shape == (40, 50, 3)
+
+
+def test_model_is_looked_up_at_call_time():
+    colorizer = Colorizer(ConstantAB(0.0, 0.0), input_size=64, device="cpu")
+    gray = np.full((30, 40, 3), 128, np.uint8)
+    assert np.abs(colorizer.colorize(gray).astype(int) - 128).max() <= 1
+    colorizer.model = ConstantAB(60.0, 0.0)  # strongly red-magenta
+    b, g, r = colorizer.colorize(gray)[15, 20].astype(int)
+    assert r > g + 40 and r > b
+
+
+def test_smooth_modes_clamp_ab_to_the_valid_range():
+    colorizer = Colorizer(ConstantAB(-180.0, 0.0), input_size=64, device="cpu")
+    gray = np.full((20, 20, 3), 128, np.uint8)
+    clamped = colorizer.colorize(gray, upsample="bilinear")
+    at_limit = Colorizer(ConstantAB(-128.0, 0.0), input_size=64, device="cpu").colorize(gray, upsample="bilinear")
+    assert np.array_equal(clamped, at_limit)
+
+
+def test_batch_equals_one_by_one(tiny_colorizer):
+    images = [gradient_photo(48, 64, seed) for seed in range(3)] + [gradient_photo(90, 30, 7)]
+    batched = tiny_colorizer.colorize_batch(images, batch_size=3)
+    for image, result in zip(images, batched, strict=True):
+        assert np.abs(result.astype(int) - tiny_colorizer.colorize(image).astype(int)).max() <= 1
+
+
+def test_two_threads_colorizing_at_once_get_their_own_results(tiny_colorizer):
+    images = [gradient_photo(64, 64, seed) for seed in (1, 2)]
+    expected = [tiny_colorizer.colorize(image) for image in images]
+    results: dict[int, list[np.ndarray]] = {0: [], 1: []}
+
+    def work(index: int) -> None:
+        for _ in range(3):
+            results[index].append(tiny_colorizer.colorize(images[index]))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for index in (0, 1):
+        for result in results[index]:
+            assert np.abs(result.astype(int) - expected[index].astype(int)).max() <= 1
+    assert not np.array_equal(expected[0], expected[1])
+
+
+def test_model_runs_at_any_size_divisible_by_32(tiny_colorizer):
+    with torch.inference_mode():
+        assert tiny_colorizer.model(torch.rand(2, 3, 64, 96)).shape == (2, 2, 64, 96)
+        with pytest.raises(ValueError, match="divisible by 32"):
+            tiny_colorizer.model(torch.rand(1, 3, 64, 80))
+
+
+def test_input_size_can_change_per_call(tiny_colorizer):
+    image = gradient_photo(50, 70)
+    assert tiny_colorizer.colorize(image, input_size=96).shape == (50, 70, 3)
+    with pytest.raises(ValueError, match="multiple of 32"):
+        tiny_colorizer.colorize(image, input_size=100)
+    assert round_input_size(100) == 96 and round_input_size(500) == 512 and round_input_size(3) == 32
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        (np.zeros((0, 5, 3), np.uint8), "empty"),
+        (np.zeros((5, 5, 3), np.float32), "uint8"),
+        (np.zeros((5, 5, 2), np.uint8), r"\(H, W, 3\)"),
+        ("photo.jpg", "numpy array"),
+    ],
+)
+def test_bad_arrays_are_refused_clearly(tiny_colorizer, image, message):
+    with pytest.raises(ValueError, match=message):
+        tiny_colorizer.colorize(image)
+
+
+def test_unknown_upsample_mode_is_refused(tiny_colorizer):
+    with pytest.raises(ValueError, match="nearest, bilinear, bicubic"):
+        tiny_colorizer.colorize(gradient_photo(10, 10), upsample="lanczos")

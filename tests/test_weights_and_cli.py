@@ -1,0 +1,100 @@
+"""Finding and fetching checkpoints, and the folder command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import ROOT, gradient_photo
+from ddcolor.cli import main
+from ddcolor.images import read_image
+from ddcolor.weights import WeightsNotFoundError, ensure_checkpoint, find_checkpoint
+
+
+def test_missing_checkpoint_without_network_fails_at_once_and_says_how_to_fix_it(tmp_path):
+    started = time.monotonic()
+    with pytest.raises(WeightsNotFoundError) as raised:
+        ensure_checkpoint("large", tmp_path)  # HF_HUB_OFFLINE is set for the whole test run
+    assert time.monotonic() - started < 5
+    message = str(raised.value)
+    assert "ddcolor_modelscope.pth" in message
+    assert str(tmp_path) in message
+    assert "python -m ddcolor download large" in message
+    assert "DDCOLOR_WEIGHTS_DIR" in message
+
+
+def test_weights_dir_comes_from_the_environment(tmp_path, monkeypatch, tiny_checkpoint):
+    monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(tiny_checkpoint.parent))
+    assert find_checkpoint("tiny") == tiny_checkpoint
+    monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(tmp_path))
+    assert find_checkpoint("tiny") is None
+
+
+def test_download_command_fails_cleanly_offline(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(tmp_path))
+    assert main(["download", "tiny"]) == 1
+    assert "ddcolor_paper_tiny.pth" in capsys.readouterr().err
+
+
+@pytest.fixture
+def scans(tmp_path) -> Path:
+    folder = tmp_path / "scans"
+    (folder / "album").mkdir(parents=True)
+    for name, seed in (("grandma.jpg", 1), ("album/wedding.png", 2)):
+        gray = cv2.cvtColor(gradient_photo(60, 80, seed), cv2.COLOR_BGR2GRAY)
+        cv2.imwrite(str(folder / name), gray)
+    (folder / "notes.jpg").write_text("not a photo")
+    return folder
+
+
+def test_colorize_command_processes_a_folder_and_reports_failures(scans, tmp_path, monkeypatch, capsys, weights_dir):
+    monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(weights_dir))
+    out = tmp_path / "out"
+    args = ["colorize", str(scans), "--output", str(out), "--model-size", "tiny", "--input-size", "64"]
+    assert main(args) == 1  # one bad file
+    assert sorted(p.name for p in out.iterdir()) == ["grandma.png", "wedding.png"]
+    assert cv2.imread(str(out / "grandma.png")).shape == (60, 80, 3)
+    err = capsys.readouterr().err
+    assert "1 photo(s) failed" in err and "notes.jpg" in err and "not an image" in err
+
+    before = (out / "grandma.png").stat().st_mtime_ns
+    main(args)
+    assert "skipping 2 photo(s) already colorized" in capsys.readouterr().out
+    assert (out / "grandma.png").stat().st_mtime_ns == before
+
+    (scans / "notes.jpg").unlink()
+    assert main([*args, "--overwrite", "--format", "jpg"]) == 0
+    assert (out / "wedding.jpg").exists()
+
+
+def test_colorize_command_with_missing_weights_fails_in_seconds(tmp_path):
+    """The README's first command on a machine with no weights and no network."""
+    env = {"PATH": str(Path(sys.executable).parent), "DDCOLOR_WEIGHTS_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"}
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "ddcolor", "colorize", str(ROOT / "examples" / "cameraman.jpg"), "-o", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "ddcolor_modelscope.pth" in done.stderr and "python -m ddcolor download" in done.stderr
+    assert time.monotonic() - started < 30
+
+
+def test_colorize_command_writes_the_sample_photo(tmp_path, weights_dir, monkeypatch, tiny_colorizer):
+    monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(weights_dir))
+    out = tmp_path / "colorized"
+    sample = ROOT / "examples" / "cameraman.jpg"
+    args = ["colorize", str(sample), "-o", str(out), "--model-size", "tiny", "--input-size", "64"]
+    assert main(args) == 0
+    expected = tiny_colorizer.colorize(read_image(sample).bgr)  # the same model at the same size
+    assert np.array_equal(cv2.imread(str(out / "cameraman.png")), expected)
