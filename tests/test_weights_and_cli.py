@@ -61,7 +61,7 @@ def test_colorize_command_processes_a_folder_and_reports_failures(scans, tmp_pat
     assert sorted(p.name for p in out.iterdir()) == ["grandma.png", "wedding.png"]
     assert cv2.imread(str(out / "grandma.png")).shape == (60, 80, 3)
     err = capsys.readouterr().err
-    assert "1 photo(s) failed" in err and "notes.jpg" in err and "not an image" in err
+    assert "1 photo(s) failed" in err and "notes.jpg" in err and "not a picture" in err
 
     before = (out / "grandma.png").stat().st_mtime_ns
     main(args)

@@ -1,0 +1,99 @@
+"""Cog predictor: DDColor photo colorization behind Replicate's HTTP API.
+
+Thin on purpose: check the inputs, call `ddcolor`, write the result. All imaging is in the
+library, which the command line shares.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+
+from cog import BasePredictor, Input, Path
+
+from ddcolor import Colorizer
+from ddcolor.images import OUTPUT_FORMATS, read_image, write_image
+from ddcolor.network import MODEL_SIZES
+from ddcolor.pipeline import DEFAULT_INPUT_SIZE, round_input_size
+from ddcolor.transfer import TRANSFER_METHODS
+from ddcolor.weights import ensure_checkpoint
+
+MIN_INPUT_SIZE, MAX_INPUT_SIZE = 256, 1024
+
+
+def _require_choice(name: str, value: object, choices: tuple) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(str, choices))}, got {value!r}")
+
+
+def _require_range(name: str, value: float, low: float, high: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ValueError(f"{name} must be a number from {low} to {high}, got {value!r}")
+
+
+class Predictor(BasePredictor):
+    def setup(self) -> None:
+        """Load both models once, on the GPU when there is one (downloading missing weights)."""
+        self.colorizers = {
+            size: Colorizer.from_checkpoint(ensure_checkpoint(size), model_size=size, device=None)
+            for size in MODEL_SIZES
+        }
+        self.output_dir = Path(tempfile.mkdtemp(prefix="ddcolor-outputs-"))
+
+    def predict(
+        self,
+        image: Path = Input(description="The photo to colorize: black-and-white, sepia or faded color."),
+        reference: Path | None = Input(
+            description="Optional color photo whose colors should steer the result (same scene or subject works best).",
+            default=None,
+        ),
+        model_size: str = Input(
+            description="large: best quality (ConvNeXt-L). tiny: about twice as fast (ConvNeXt-T).",
+            choices=list(MODEL_SIZES),
+            default="large",
+        ),
+        input_size: int = Input(
+            description="Resolution the model works at, rounded to a multiple of 32. The output always has the "
+            "input's full size; higher values can add color detail but cost time.",
+            ge=MIN_INPUT_SIZE,
+            le=MAX_INPUT_SIZE,
+            default=DEFAULT_INPUT_SIZE,
+        ),
+        output_format: str = Input(
+            description="File format of the result. PNG and WebP keep transparency.",
+            choices=list(OUTPUT_FORMATS),
+            default="png",
+        ),
+        reference_method: str = Input(
+            description="How the reference steers colors: exemplar carries colors region by region from "
+            "similar-looking parts; reinhard shifts the whole palette.",
+            choices=list(TRANSFER_METHODS),
+            default="exemplar",
+        ),
+        reference_strength: float = Input(
+            description="How strongly the reference's colors are applied, from 0 (ignored) to 1 (fully).",
+            ge=0.0,
+            le=1.0,
+            default=1.0,
+        ),
+    ) -> Path:
+        _require_choice("model_size", model_size, MODEL_SIZES)
+        _require_choice("output_format", output_format, OUTPUT_FORMATS)
+        _require_choice("reference_method", reference_method, TRANSFER_METHODS)
+        _require_range("input_size", input_size, MIN_INPUT_SIZE, MAX_INPUT_SIZE)
+        _require_range("reference_strength", reference_strength, 0.0, 1.0)
+
+        photo = read_image(image)
+        reference_bgr = read_image(reference, what="reference").bgr if reference is not None else None
+        result = self.colorizers[model_size].colorize_photo(
+            photo,
+            input_size=round_input_size(int(input_size)),
+            reference=reference_bgr,
+            reference_method=reference_method,
+            reference_strength=float(reference_strength),
+        )
+        # The server has already sent earlier results (one prediction at a time): drop them.
+        shutil.rmtree(self.output_dir, ignore_errors=True)
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        return Path(write_image(result, self.output_dir / f"colorized-{uuid.uuid4().hex[:12]}.{output_format}"))
