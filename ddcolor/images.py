@@ -100,7 +100,9 @@ def decode_image(data: bytes, *, what: str = "image") -> Photo:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValueError(f"the {what} declares more than {MAX_PIXELS / 1e6:.0f} megapixels") from None
     except Image.UnidentifiedImageError:
-        raise ValueError(f"the {what} is not a picture in a format we can read (JPEG, PNG, WebP, TIFF, BMP, GIF)") from None
+        raise ValueError(
+            f"the {what} is not a picture in a format we can read (JPEG, PNG, WebP, TIFF, BMP, GIF)"
+        ) from None
     except Exception as error:  # truncated or corrupt data surfaces as many exception types
         raise ValueError(f"the {what} file is damaged or truncated ({error})") from None
 

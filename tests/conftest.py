@@ -90,3 +90,16 @@ def gradient_photo(height: int, width: int, seed: int = 0) -> np.ndarray:
     )
     image += rng.normal(0, 4, image.shape)
     return np.clip(image, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="session")
+def cog_server(tmp_path_factory, weights_dir, large_checkpoint):
+    """The real Cog HTTP server around predict.py, with synthetic large and tiny weights."""
+    from cog_server import CogServer
+
+    server = CogServer(tmp_path_factory.mktemp("cog"), weights_dir)
+    try:
+        server.wait_for(("READY",))
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,63 @@
+"""Encoded image files of the kinds people upload, made on the fly for tests."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from conftest import gradient_photo
+
+
+def encode(array: np.ndarray, ext: str = ".png") -> bytes:
+    ok, data = cv2.imencode(ext, array)
+    assert ok
+    return data.tobytes()
+
+
+def jpeg_with_orientation(bgr: np.ndarray, orientation: int) -> bytes:
+    """A JPEG whose EXIF says how to rotate the stored pixels for display."""
+    image = Image.fromarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes(), quality=95)
+    return out.getvalue()
+
+
+def cmyk_jpeg(bgr: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)).convert("CMYK").save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+def palette_png_with_transparency(height: int = 40, width: int = 60) -> bytes:
+    image = Image.fromarray(gradient_photo(height, width)[:, :, ::-1].copy()).convert("P", palette=Image.ADAPTIVE)
+    image.info["transparency"] = 0
+    out = io.BytesIO()
+    image.save(out, "PNG", transparency=0)
+    return out.getvalue()
+
+
+def sixteen_bit_png(height: int = 40, width: int = 60) -> bytes:
+    ramp = (np.linspace(0, 65535, width, dtype=np.float64)[None, :] * np.ones((height, 1))).astype(np.uint16)
+    return encode(np.dstack([ramp, ramp[:, ::-1], ramp]))
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A tiny PNG whose header declares a huge image (a decompression bomb's first bytes)."""
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    pixels = zlib.compress(b"\0" * 64)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def truncated(data: bytes) -> bytes:
+    return data[: len(data) // 2]

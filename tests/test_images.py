@@ -1,0 +1,103 @@
+"""Decoding what people really upload, and refusing what is not a photo."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import gradient_photo
+from ddcolor.images import MAX_PIXELS, Photo, decode_image, encode_image, read_image, write_image
+from image_files import (
+    cmyk_jpeg,
+    encode,
+    jpeg_with_orientation,
+    palette_png_with_transparency,
+    png_declaring,
+    sixteen_bit_png,
+    truncated,
+)
+
+
+def test_exif_rotation_is_applied():
+    stored = gradient_photo(40, 60)  # 60 wide, 40 high as stored
+    photo = decode_image(jpeg_with_orientation(stored, orientation=6))  # "rotate 90 clockwise to view"
+    assert photo.bgr.shape == (60, 40, 3)
+    expected = cv2.rotate(stored, cv2.ROTATE_90_CLOCKWISE)
+    assert np.abs(photo.bgr.astype(int) - expected.astype(int)).mean() < 6
+
+
+def test_gray_png_becomes_three_equal_channels():
+    gray = cv2.cvtColor(gradient_photo(30, 50), cv2.COLOR_BGR2GRAY)
+    photo = decode_image(encode(gray))
+    assert photo.bgr.shape == (30, 50, 3) and photo.alpha is None
+    assert np.array_equal(photo.bgr[:, :, 0], gray) and np.array_equal(photo.bgr[:, :, 2], gray)
+
+
+def test_sixteen_bit_png_is_scaled_not_clipped():
+    photo = decode_image(sixteen_bit_png())
+    assert photo.bgr.dtype == np.uint8
+    blue, green = photo.bgr[:, :, 0], photo.bgr[:, :, 1]
+    assert blue[:, 0].max() <= 1 and blue[:, -1].min() >= 254 and green[:, 0].min() >= 254  # full range kept
+
+
+def test_palette_png_with_transparency_keeps_an_alpha_plane():
+    photo = decode_image(palette_png_with_transparency())
+    assert photo.alpha is not None and photo.alpha.min() == 0 and photo.alpha.max() == 255
+
+
+def test_rgba_png_alpha_survives_png_and_webp_but_not_jpeg():
+    bgra = np.dstack([gradient_photo(20, 30), np.full((20, 30), 255, np.uint8)])
+    bgra[:5, :5, 3] = 0
+    photo = decode_image(encode(bgra))
+    assert photo.alpha is not None and photo.alpha[0, 0] == 0
+    for fmt in ("png", "webp"):
+        again = decode_image(encode_image(photo, fmt))
+        assert again.alpha is not None and again.alpha[0, 0] < 10
+    flat = decode_image(encode_image(photo, "jpg"))
+    assert flat.alpha is None and flat.bgr[0, 0].min() > 230  # transparent corner turned white
+
+
+def test_cmyk_jpeg_decodes_to_the_right_colors():
+    bgr = gradient_photo(30, 40)
+    photo = decode_image(cmyk_jpeg(bgr))
+    assert photo.bgr.shape == (30, 40, 3)
+    assert np.abs(photo.bgr.astype(int) - bgr.astype(int)).mean() < 12
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"hello, I am a text file named photo.jpg", "not a picture"),
+        (truncated(encode(gradient_photo(200, 200), ".jpg")), "damaged or truncated"),
+        (truncated(encode(gradient_photo(200, 200), ".png")), "damaged or truncated"),
+        (png_declaring(20000, 20000), "megapixels"),
+        (png_declaring(100000, 100000), "megapixels"),
+    ],
+)
+def test_bad_files_raise_value_error_naming_the_problem(data, message):
+    with pytest.raises(ValueError, match=message):
+        decode_image(data)
+
+
+def test_pixel_limit_is_checked_before_decoding():
+    side = int(MAX_PIXELS**0.5) + 1
+    with pytest.raises(ValueError, match=f"{side}x{side}"):
+        decode_image(png_declaring(side, side))
+
+
+def test_write_and_read_round_trip(tmp_path):
+    photo = Photo(gradient_photo(25, 35))
+    path = write_image(photo, tmp_path / "out.png")
+    assert np.array_equal(read_image(path).bgr, photo.bgr)
+    assert not list(tmp_path.glob("*.partial"))
+    with pytest.raises(ValueError, match="cannot read"):
+        read_image(tmp_path / "missing.jpg")
+
+
+def test_sixteen_bit_gray_png():
+    ramp = np.tile(np.linspace(0, 65535, 50).astype(np.uint16), (10, 1))
+    photo = decode_image(encode(ramp))
+    assert photo.bgr.shape == (10, 50, 3)
+    assert photo.bgr[0, 0, 0] == 0 and photo.bgr[0, -1, 0] == 255
