@@ -19,10 +19,14 @@ import torch
 
 TRANSFER_METHODS = ("exemplar", "reinhard")
 AB_MIN, AB_MAX = -128.0, 127.0
-MIN_REFERENCE_CHROMA = 4.0  # mean Lab chroma below this is a black-and-white photo
-WORK_PIXELS = 12_000  # matching resolution of the target (about 110 x 110)
-REFERENCE_PIXELS = 9_000  # matching resolution of the reference
+MIN_REFERENCE_CHROMA = 5.0  # 99th-percentile Lab chroma below this: a black-and-white photo
+WORK_PIXELS = 22_000  # matching resolution of the target (about 150 x 150)
+REFERENCE_PIXELS = 12_000  # matching resolution of the reference
 NEIGHBOURS = 8
+MATCH_TEMPERATURE = 0.02  # softmax temperature over squared RMS feature distances
+DISTANCE_SCALE = 1.0  # local confidence falls off with the nearest match's distance
+# Median nearest distance of a related reference (full trust) and an unrelated one (no trust).
+RELATED_DISTANCE, UNRELATED_DISTANCE = 0.15, 0.30
 
 
 def to_lab(image_bgr: np.ndarray) -> np.ndarray:
@@ -33,16 +37,36 @@ def to_bgr(lab: np.ndarray) -> np.ndarray:
     return (cv2.cvtColor(lab, cv2.COLOR_Lab2BGR) * 255.0).round().astype(np.uint8)
 
 
+def fit_to_gamut(lab: np.ndarray, *, tolerance: float = 0.5, rounds: int = 6) -> np.ndarray:
+    """Desaturate the colors that RGB cannot show, so clipping does not change their lightness.
+
+    A dark pixel given a vivid color would otherwise come out brighter or darker than the
+    target; shrinking its a, b keeps its L and hue instead.
+    """
+    lab = lab.copy()
+    flat = lab.reshape(-1, 3)
+    candidates = np.arange(flat.shape[0])
+    for _ in range(rounds):
+        pixels = flat[candidates][:, None, :]  # only the pixels still outside, as an N x 1 image
+        shown = cv2.cvtColor(cv2.cvtColor(pixels, cv2.COLOR_Lab2BGR), cv2.COLOR_BGR2Lab)
+        outside = np.abs(shown[:, 0, 0] - pixels[:, 0, 0]) > tolerance
+        candidates = candidates[outside]
+        if candidates.size == 0:
+            break
+        flat[candidates, 1:] *= 0.7
+    return lab
+
+
 def chroma(lab: np.ndarray) -> np.ndarray:
     return np.hypot(lab[:, :, 1], lab[:, :, 2])
 
 
 def check_reference(reference_lab: np.ndarray) -> None:
-    level = float(chroma(reference_lab).mean())
+    level = float(np.percentile(chroma(reference_lab), 99))
     if level < MIN_REFERENCE_CHROMA:
         raise ValueError(
-            f"the reference is not a color photo (mean chroma {level:.1f}); "
-            "give a color photo whose colors should steer the result"
+            f"the reference is not a color photo (chroma {level:.1f}, a color photo has over "
+            f"{MIN_REFERENCE_CHROMA:g}); give a color photo whose colors should steer the result"
         )
 
 
@@ -86,19 +110,30 @@ def match_colors(
     target_features: np.ndarray, reference_features: np.ndarray, reference_ab: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """For each target pixel: similarity-weighted ab of its nearest reference pixels, and the
-    confidence of that match in [0, 1] (1 = a near-identical region exists in the reference)."""
+    confidence of that match in [0, 1].
+
+    Confidence is high where a near-identical region exists in the reference. It is scaled by
+    how related the two photos are overall (the median match distance), so an unrelated
+    reference leaves the target's own colors alone instead of smearing its palette over them.
+    """
     shape = target_features.shape[:2]
     t = torch.from_numpy(np.ascontiguousarray(target_features.reshape(-1, target_features.shape[2])))
     r = torch.from_numpy(np.ascontiguousarray(reference_features.reshape(-1, reference_features.shape[2])))
-    distances = torch.cdist(t, r)
     k = min(NEIGHBOURS, r.shape[0])
-    nearest, index = distances.topk(k, dim=1, largest=False)
-    nearest = nearest / np.sqrt(t.shape[1])  # per-feature RMS distance, in standard deviations
-    weights = torch.softmax(-(nearest**2) / 0.02, dim=1)
+    # |t - r|^2 = |t|^2 + |r|^2 - 2 t.r; |t|^2 does not change the ranking, so it is added last.
+    r_norms = (r * r).sum(1)
+    pairs = [torch.addmm(r_norms, chunk, r.T, alpha=-2).topk(k, dim=1, largest=False) for chunk in t.split(4096)]
+    squared = torch.cat([p.values for p in pairs]) + (t * t).sum(1, keepdim=True)
+    nearest, index = squared.clamp_(min=0).sqrt(), torch.cat([p.indices for p in pairs])
+    nearest = nearest / np.sqrt(t.shape[1])  # RMS distance per feature, in standard deviations
+    weights = torch.softmax(-(nearest**2) / MATCH_TEMPERATURE, dim=1)[:, :, None]
     ab = torch.from_numpy(reference_ab.reshape(-1, 2))[index]
-    matched = (weights[:, :, None] * ab).sum(1)
-    confidence = torch.exp(-((nearest[:, 0] / 0.25) ** 2))
-    return matched.reshape(*shape, 2).numpy(), confidence.reshape(shape).numpy()
+    matched = (weights * ab).sum(1)
+    confidence = torch.exp(-((nearest[:, 0] / DISTANCE_SCALE) ** 2))
+    # An unrelated reference shows as a large typical distance: then trust no match at all.
+    typical = float(nearest[:, 0].median())
+    relatedness = min(1.0, max(0.0, (UNRELATED_DISTANCE - typical) / (UNRELATED_DISTANCE - RELATED_DISTANCE)))
+    return matched.reshape(*shape, 2).numpy(), relatedness * confidence.reshape(shape).numpy()
 
 
 def guided_filter(guide: np.ndarray, source: np.ndarray, radius: int, eps: float) -> np.ndarray:
@@ -132,7 +167,7 @@ def exemplar_ab(target_lab: np.ndarray, reference_lab: np.ndarray) -> np.ndarray
     change = confidence[:, :, None] * (matched - own)
     # Matches are per pixel and noisy: smooth the change within regions of similar L.
     small_l = small_target[:, :, 0] / 100.0
-    change = guided_filter(small_l, change.astype(np.float32), radius=2, eps=1e-3)
+    change = guided_filter(small_l, change.astype(np.float32), radius=1, eps=1e-3)
     change = cv2.resize(change, (width, height), interpolation=cv2.INTER_LINEAR)
     full_l = target_lab[:, :, 0] / 100.0
     radius = max(2, round(max(height, width) / 256))
@@ -174,4 +209,4 @@ def transfer_colors(
     new_ab = (exemplar_ab if method == "exemplar" else reinhard_ab)(target_lab, reference_lab)
     out = target_lab.copy()
     out[:, :, 1:] = np.clip(target_lab[:, :, 1:] + strength * (new_ab - target_lab[:, :, 1:]), AB_MIN, AB_MAX)
-    return to_bgr(out)
+    return to_bgr(fit_to_gamut(out))
