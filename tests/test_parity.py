@@ -31,9 +31,11 @@ def test_model_matches_official_golden(size, request):
     x = torch.from_numpy(golden["x"])
     with torch.inference_mode():
         features = model.encoder((x - model.mean) / model.std)
+        query_maps = model.query_maps(x)
         y = model(x)
     for index, feature in enumerate(features):
         np.testing.assert_allclose(feature.numpy(), golden[f"feat_norm{index}"], atol=1e-4, rtol=1e-4)
+    np.testing.assert_allclose(query_maps[:, :8].numpy(), golden["decoder_out_q0_7"], atol=1e-4, rtol=1e-4)
     assert y.shape == (1, 2, 64, 64)
     assert np.abs(y.numpy() - golden["y"]).max() <= 1e-4
 

@@ -1,7 +1,7 @@
 """Query-based color decoder: 100 learned color queries attend to multi-scale image features.
 
 Each query ends up as a 256-d color embedding; its dot product with the full-resolution pixel
-embedding gives one map per query. Post-norm transformer layers (cross-attention, then
+embedding gives one map per query (computed in `DDColor.forward`). Post-norm transformer layers (cross-attention, then
 self-attention, then a feed-forward net), memory sequence-first as in `nn.MultiheadAttention`'s
 default layout, DETR-style sine positions.
 """
@@ -143,14 +143,14 @@ class MultiScaleColorDecoder(nn.Module):
             memory.append((src.permute(2, 0, 1), pos))
         return memory
 
-    def forward(self, scales: list[torch.Tensor], pixel_embedding: torch.Tensor) -> torch.Tensor:
-        """Return (N, num_queries, H, W): each query's color embedding dotted with every pixel."""
+    def forward(self, scales: list[torch.Tensor]) -> torch.Tensor:
+        """Return the (N, num_queries, dim) color embeddings; dotted with the pixel embedding
+        they give one map per query."""
         memory = self._memory(scales)
-        batch = pixel_embedding.shape[0]
+        batch = scales[0].shape[0]
         query_pos = self.query_embed.weight[:, None, :].expand(-1, batch, -1)
         queries = self.query_feat.weight[:, None, :].expand(-1, batch, -1)
         for index, layer in enumerate(self.layers):
             src, pos = memory[index % len(memory)]
             queries = layer(queries, query_pos, src, pos)
-        color_embedding = self.color_embed(self.decoder_norm(queries).transpose(0, 1))
-        return torch.einsum("nqc,nchw->nqhw", color_embedding, pixel_embedding)
+        return self.color_embed(self.decoder_norm(queries).transpose(0, 1))

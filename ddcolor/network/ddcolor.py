@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ddcolor.network.color_decoder import MultiScaleColorDecoder
@@ -48,5 +49,17 @@ class DDColor(nn.Module):
             raise ValueError(f"DDColor needs H and W divisible by 32, got {height}x{width}")
         x = (rgb - self.mean) / self.std
         scales, pixel_embedding = self.pixel_decoder(self.encoder(x))
-        query_maps = self.color_decoder(scales, pixel_embedding)
-        return self.head(torch.cat([query_maps, x], dim=1))
+        colors = self.color_decoder(scales)  # (N, queries, C)
+        # The 1x1 head is linear in the query maps, so fold it into the queries first: two
+        # maps are computed at full resolution instead of 100 (same result up to float rounding).
+        num_queries = colors.shape[1]
+        query_weights = self.head.weight[:, :num_queries, 0, 0]  # (2, queries)
+        ab = pixel_embedding.project(torch.einsum("oq,nqc->noc", query_weights, colors))
+        image_weights = self.head.weight[:, num_queries:]
+        return ab + F.conv2d(x, image_weights, self.head.bias)
+
+    def query_maps(self, rgb: torch.Tensor) -> torch.Tensor:
+        """(N, queries, H, W) maps before the head, as upstream computes them (for inspection)."""
+        x = (rgb - self.mean) / self.std
+        scales, pixel_embedding = self.pixel_decoder(self.encoder(x))
+        return torch.einsum("nqc,nchw->nqhw", self.color_decoder(scales), pixel_embedding.full())

@@ -8,6 +8,8 @@ weights when a checkpoint is loaded (see `ddcolor.checkpoint`).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -35,7 +37,11 @@ class PixelShuffleUpsample(nn.Module):
         self.scale = scale
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return blur(F.pixel_shuffle(F.relu(self.conv(x)), self.scale))
+        return blur(F.pixel_shuffle(self.expand(x), self.scale))
+
+    def expand(self, x: torch.Tensor) -> torch.Tensor:
+        """Everything before PixelShuffle: (N, out * scale**2, h, w)."""
+        return F.relu(self.conv(x))
 
 
 class UnetBlock(nn.Module):
@@ -58,7 +64,12 @@ class UnetBlock(nn.Module):
 
 
 class PixelDecoder(nn.Module):
-    """Returns the three block outputs (strides 16, 8, 4) and the full-resolution embedding."""
+    """Returns the three block outputs (strides 16, 8, 4) and the full-resolution embedding.
+
+    The embedding is returned before its final PixelShuffle and blur (`PixelEmbedding`): both
+    are linear and per channel, so the model contracts the 256 channels with the color
+    queries first and shuffles and blurs only the 2 result channels.
+    """
 
     def __init__(self, *, encoder_dims: tuple[int, int, int, int], width: int, embed_dim: int) -> None:
         super().__init__()
@@ -73,10 +84,36 @@ class PixelDecoder(nn.Module):
             in_channels=out_dims[-1], out_channels=embed_dim, scale=4, batch_norm=False
         )
 
-    def forward(self, features: list[torch.Tensor]) -> tuple[list[torch.Tensor], torch.Tensor]:
+    def forward(self, features: list[torch.Tensor]) -> tuple[list[torch.Tensor], PixelEmbedding]:
         x = features[3]
         scales = []
         for block, skip in zip(self.layers, features[2::-1], strict=True):
             x = block(x, skip)
             scales.append(x)
-        return scales, self.last_shuf(x)
+        return scales, PixelEmbedding(self.last_shuf.expand(x), self.last_shuf.scale)
+
+
+class PixelEmbedding(NamedTuple):
+    """A full-resolution (N, C, H, W) embedding kept as (N, C * scale**2, H/scale, W/scale)."""
+
+    expanded: torch.Tensor
+    scale: int
+
+    def project(self, weights: torch.Tensor) -> torch.Tensor:
+        """(N, K, C) weights -> (N, K, H, W): each output map is a weighted sum of the C channels.
+
+        Equal to contracting the shuffled, blurred embedding, but the shuffle and the blur run
+        on K channels instead of C.
+        """
+        n, _, h, w = self.expanded.shape
+        channels, subpixels = weights.shape[2], self.scale**2
+        # The decoder runs channels-last (timm's LayerNorm2d leaves it so), where channel c of
+        # sub-pixel s sits at c * scale**2 + s along the last axis: this view moves no data.
+        pixels = self.expanded.permute(0, 2, 3, 1).reshape(n, h * w, channels, subpixels)
+        maps = torch.matmul(weights[:, None], pixels)  # (N, HW, K, scale**2)
+        maps = maps.permute(0, 2, 3, 1).reshape(n, -1, h, w)
+        return blur(F.pixel_shuffle(maps, self.scale))
+
+    def full(self) -> torch.Tensor:
+        """The (N, C, H, W) embedding itself, as upstream computes it."""
+        return blur(F.pixel_shuffle(self.expanded, self.scale))
