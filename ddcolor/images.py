@@ -22,7 +22,7 @@ MAX_PIXELS = 50_000_000  # 50 MP: larger than any camera photo, small enough to 
 MAX_BYTES = 100 * 1024 * 1024
 OUTPUT_FORMATS = ("png", "jpg", "webp")
 _ENCODE_PARAMS = {
-    "png": [cv2.IMWRITE_PNG_COMPRESSION, 3],
+    "png": [cv2.IMWRITE_PNG_COMPRESSION, 1],  # level 1: ~3x faster than 3, a few % larger
     "jpg": [cv2.IMWRITE_JPEG_QUALITY, 95],
     "webp": [cv2.IMWRITE_WEBP_QUALITY, 95],
 }

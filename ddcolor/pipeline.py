@@ -62,13 +62,13 @@ def as_bgr(image: np.ndarray) -> np.ndarray:
 
 
 def luminance_and_model_input(image_bgr: np.ndarray, input_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Full-size Lab L (H, W, 1) and the gray RGB model input (3, S, S), both float32.
+    """Full-size Lab L (H, W) and the gray RGB model input (3, S, S), both float32.
 
     Same operations as the official pipeline: float BGR in [0, 1], bilinear resize of the
     colour image to S x S, its L as (L, 0, 0) converted back to RGB.
     """
-    image = (image_bgr / 255.0).astype(np.float32)
-    full_l = cv2.cvtColor(image, cv2.COLOR_BGR2Lab)[:, :, :1]
+    image = image_bgr.astype(np.float32) / np.float32(255)  # equal to upstream's float64 division
+    full_l = cv2.extractChannel(cv2.cvtColor(image, cv2.COLOR_BGR2Lab), 0)
     small = cv2.resize(image, (input_size, input_size))
     small_lab = cv2.cvtColor(small, cv2.COLOR_BGR2Lab)
     small_lab[:, :, 1:] = 0
@@ -86,9 +86,13 @@ def upsample_ab(ab: torch.Tensor, size: tuple[int, int], mode: str) -> torch.Ten
 
 
 def lab_to_bgr(full_l: np.ndarray, ab: np.ndarray) -> np.ndarray:
-    """Join L (H, W, 1) with ab (H, W, 2) and convert to uint8 BGR (OpenCV clamps to [0, 1])."""
-    lab = np.concatenate((full_l, ab), axis=2)
-    return (cv2.cvtColor(lab, cv2.COLOR_LAB2BGR) * 255.0).round().astype(np.uint8)
+    """Join L (H, W) with a, b planes (2, H, W) into uint8 BGR (OpenCV clamps to [0, 1]).
+
+    `convertScaleAbs` rounds half to even like numpy's `round`, so this equals upstream's
+    `(bgr * 255).round().astype(uint8)` at a fraction of the cost.
+    """
+    lab = cv2.merge((full_l, ab[0], ab[1]))
+    return cv2.convertScaleAbs(cv2.cvtColor(lab, cv2.COLOR_LAB2BGR), alpha=255.0)
 
 
 class Colorizer:
@@ -166,7 +170,7 @@ class Colorizer:
             ab_small = self.predict_ab(batch)
             for (full_l, _), ab in zip(prepared, ab_small, strict=True):
                 ab_full = upsample_ab(ab[None], full_l.shape[:2], upsample)[0]
-                results.append(lab_to_bgr(full_l, ab_full.permute(1, 2, 0).numpy()))
+                results.append(lab_to_bgr(full_l, ab_full.numpy()))
         if reference is not None:
             results = [
                 transfer_colors(result, reference, method=reference_method, strength=reference_strength)

@@ -1,0 +1,141 @@
+"""Where a request's time goes on this machine: decode, preprocess, model, postprocess, encode.
+
+For 1 MP and 12 MP JPEG photos and both models at the default working size (512), measured
+through the same library calls `predict.py` makes, with synthetic checkpoints of the real size
+(built from ../shared/reference). Also compares the model's forward against the plain path
+(100 full-resolution query maps, then the 1x1 head, as upstream computes it) in the same run.
+
+    .venv/bin/python bench/request_speed.py [--sizes tiny large] [--json bench/results/request_speed.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ddcolor.images import Photo, decode_image, encode_image  # noqa: E402
+from ddcolor.pipeline import (  # noqa: E402
+    DEFAULT_UPSAMPLE,
+    Colorizer,
+    lab_to_bgr,
+    luminance_and_model_input,
+    upsample_ab,
+)
+from ddcolor.synthetic import load_manifest, synthetic_official_state, write_official_checkpoint  # noqa: E402
+from ddcolor.weights import CHECKPOINT_FILES  # noqa: E402
+
+REFERENCE_DIR = Path(os.environ.get("DDCOLOR_REFERENCE_DIR", ROOT.parent / "shared" / "reference"))
+PHOTO_SIZES = {"1 MP": (1000, 1000), "12 MP": (3000, 4000)}
+
+
+def timed(fn, runs: int):
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return result, statistics.median(times)
+
+
+def plain_forward(model, rgb: torch.Tensor) -> torch.Tensor:
+    """Upstream's order of work: 100 full-resolution maps, then the 1x1 head on all 103 channels."""
+    x = (rgb - model.mean) / model.std
+    return F.conv2d(torch.cat([model.query_maps(rgb), x], dim=1), model.head.weight, model.head.bias)
+
+
+def sample_jpeg(height: int, width: int) -> bytes:
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    gray = 128 + 60 * np.sin(x / 37) * np.cos(y / 53) + np.random.default_rng(0).normal(0, 8, (height, width))
+    return cv2.imencode(".jpg", np.clip(gray, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 92])[1].tobytes()
+
+
+def measure(size: str, workdir: Path, runs: int) -> list[dict]:
+    path = workdir / CHECKPOINT_FILES[size]
+    if not path.exists():
+        write_official_checkpoint(
+            path, synthetic_official_state(load_manifest(REFERENCE_DIR / f"ddcolor_keys_{size}.json"))
+        )
+    colorizer = Colorizer.from_checkpoint(path, model_size=size, input_size=512)
+    model, device = colorizer.model, colorizer.device
+    rows = []
+    with torch.inference_mode():
+        x = torch.rand(1, 3, 512, 512, device=device)
+        model(x), plain_forward(model, x)  # warm-up
+        _, fast = timed(lambda: model(x), runs)
+        _, plain = timed(lambda: plain_forward(model, x), runs)
+    rows.append({"model": size, "what": "forward 512", "optimized_s": fast, "plain_s": plain, "ratio": fast / plain})
+    for label, (height, width) in PHOTO_SIZES.items():
+        data = sample_jpeg(height, width)
+        photo, t_decode = timed(lambda data=data: decode_image(data), runs)
+        (full_l, model_input), t_pre = timed(lambda photo=photo: luminance_and_model_input(photo.bgr, 512), runs)
+        batch = torch.from_numpy(model_input[None])
+        ab, t_model = timed(lambda batch=batch: colorizer.predict_ab(batch), runs)
+
+        def post(ab=ab, full_l=full_l):
+            up = upsample_ab(ab, full_l.shape[:2], DEFAULT_UPSAMPLE)[0].numpy()
+            return lab_to_bgr(full_l, up)
+
+        out, t_post = timed(post, runs)
+        _, t_encode = timed(lambda out=out: encode_image(Photo(out), "png"), runs)
+        total = t_decode + t_pre + t_model + t_post + t_encode
+        rows.append(
+            {
+                "model": size,
+                "what": f"request {label}",
+                "decode_s": t_decode,
+                "preprocess_s": t_pre,
+                "model_s": t_model,
+                "postprocess_s": t_post,
+                "encode_png_s": t_encode,
+                "total_s": total,
+                "non_model_share": (total - t_model) / total,
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=["tiny", "large"])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "ddcolor-bench")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    print(f"device: {'cuda' if torch.cuda.is_available() else 'cpu'}, torch threads: {torch.get_num_threads()}\n")
+    rows = [row for size in args.sizes for row in measure(size, args.workdir, args.runs)]
+    print("| model | forward 512: optimized | plain (upstream order) | ratio |")
+    print("|---|---|---|---|")
+    for r in rows:
+        if r["what"] == "forward 512":
+            print(f"| {r['model']} | {r['optimized_s']:.3f} s | {r['plain_s']:.3f} s | {r['ratio']:.2f} |")
+    print("\n| model | request | decode | preprocess | model | postprocess | encode PNG | total | not model |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        if r["what"].startswith("request"):
+            cells = " | ".join(
+                f"{r[k]:.3f} s"
+                for k in ("decode_s", "preprocess_s", "model_s", "postprocess_s", "encode_png_s", "total_s")
+            )
+            print(f"| {r['model']} | {r['what'][8:]} | {cells} | {r['non_model_share']:.0%} |")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
