@@ -8,6 +8,8 @@ Files keep their official names (`ddcolor_modelscope.pth`, `ddcolor_paper_tiny.p
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import socket
@@ -36,6 +38,36 @@ def weights_dir() -> Path:
 def checkpoint_path(model_size: str, directory: Path | None = None) -> Path:
     get_config(model_size)  # validates the name
     return (directory or weights_dir()) / CHECKPOINT_FILES[model_size]
+
+
+def manifest_path_for(checkpoint: Path) -> Path:
+    return checkpoint.with_name(checkpoint.name + ".manifest.json")
+
+
+def write_manifest(checkpoint: Path) -> Path:
+    """Record size and sha256 of a freshly downloaded file, to tell later if it was damaged."""
+    digest = hashlib.sha256()
+    with checkpoint.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    manifest = manifest_path_for(checkpoint)
+    record = {"file": checkpoint.name, "size": checkpoint.stat().st_size, "sha256": digest.hexdigest()}
+    manifest.write_text(json.dumps(record, indent=1) + "\n")
+    return manifest
+
+
+def verify_checkpoint(checkpoint: Path) -> None:
+    """Cheap check against the download manifest (the size); silent where there is none."""
+    manifest = manifest_path_for(checkpoint)
+    if not manifest.is_file():
+        return
+    expected = json.loads(manifest.read_text()).get("size")
+    actual = checkpoint.stat().st_size
+    if expected is not None and actual != expected:
+        raise WeightsNotFoundError(
+            f"{checkpoint} is {actual} bytes but was {expected} bytes when downloaded: the file is damaged. "
+            f"Delete it and run `python -m ddcolor download`."
+        )
 
 
 def find_checkpoint(model_size: str, directory: Path | None = None) -> Path | None:
@@ -92,6 +124,7 @@ def download_checkpoint(model_size: str, directory: Path | None = None) -> Path:
         raise WeightsNotFoundError(
             f"Downloading {path.name} from {HF_REPO_ID} failed: {error}. {_how_to_get(model_size, path)}"
         ) from error
+    write_manifest(downloaded)
     load_package_state(downloaded)  # writes the safetensors cache now, before an image is built
     return downloaded
 
@@ -100,6 +133,8 @@ def ensure_checkpoint(model_size: str, directory: Path | None = None, *, downloa
     """The checkpoint on disk, downloaded first if it is missing and `download` is allowed."""
     found = find_checkpoint(model_size, directory)
     if found is not None:
+        if found.suffix == ".pth":
+            verify_checkpoint(found)
         return found
     path = checkpoint_path(model_size, directory)
     if not download:

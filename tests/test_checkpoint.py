@@ -103,3 +103,21 @@ def test_unwritable_folder_skips_the_cache_with_a_log_line(tmp_path, official_st
     assert not cache_path_for(path).exists()
     assert "not caching ddcolor_paper_tiny.pth" in caplog.text
     assert model.head.weight.shape == (2, 103, 1, 1)
+
+
+def test_truncated_checkpoint_names_the_file_and_how_to_fetch_it_again(tmp_path, tiny_checkpoint):
+    broken = tmp_path / "ddcolor_paper_tiny.pth"
+    broken.write_bytes(tiny_checkpoint.read_bytes()[:100_000])
+    with pytest.raises(
+        CheckpointError, match=r"cannot read checkpoint .*ddcolor_paper_tiny\.pth.*python -m ddcolor download"
+    ):
+        load_model(broken, model_size="tiny")
+
+
+def test_corrupt_safetensors_cache_is_rebuilt(tmp_path, official_state, golden_pipeline):
+    path = write_official_checkpoint(tmp_path / "ddcolor_paper_tiny.pth", official_state("tiny"))
+    expected = colorize_with(path, golden_pipeline["input_bgr"])
+    cache = cache_path_for(path)
+    cache.write_bytes(cache.read_bytes()[:5000])  # a crash or full disk left half a file
+    assert np.array_equal(colorize_with(path, golden_pipeline["input_bgr"]), expected)
+    assert cache.stat().st_size > 100_000_000  # rewritten whole

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -14,7 +15,7 @@ import pytest
 from conftest import ROOT, gradient_photo
 from ddcolor.cli import main
 from ddcolor.images import read_image
-from ddcolor.weights import WeightsNotFoundError, ensure_checkpoint, find_checkpoint
+from ddcolor.weights import WeightsNotFoundError, ensure_checkpoint, find_checkpoint, write_manifest
 
 
 def test_missing_checkpoint_without_network_fails_at_once_and_says_how_to_fix_it(tmp_path):
@@ -98,3 +99,15 @@ def test_colorize_command_writes_the_sample_photo(tmp_path, weights_dir, monkeyp
     assert main(args) == 0
     expected = tiny_colorizer.colorize(read_image(sample).bgr)  # the same model at the same size
     assert np.array_equal(cv2.imread(str(out / "cameraman.png")), expected)
+
+
+def test_a_checkpoint_damaged_after_download_is_caught_by_its_manifest(tmp_path, tiny_checkpoint):
+    path = tmp_path / tiny_checkpoint.name
+    path.write_bytes(tiny_checkpoint.read_bytes())
+    manifest = write_manifest(path)
+    assert json.loads(manifest.read_text())["size"] == path.stat().st_size
+    assert ensure_checkpoint("tiny", tmp_path) == path
+    with path.open("r+b") as handle:
+        handle.truncate(path.stat().st_size // 2)  # an interrupted copy or a full disk
+    with pytest.raises(WeightsNotFoundError, match=r"damaged.*python -m ddcolor download"):
+        ensure_checkpoint("tiny", tmp_path)
