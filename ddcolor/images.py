@@ -28,6 +28,10 @@ _ENCODE_PARAMS = {
 }
 
 
+# First bytes of the formats people send: such a file that cannot be opened is damaged, not alien.
+_IMAGE_SIGNATURES = (b"\xff\xd8", b"\x89PNG", b"GIF8", b"II*\x00", b"MM\x00*", b"BM")
+
+
 @dataclass(frozen=True)
 class Photo:
     bgr: np.ndarray  # uint8 (H, W, 3)
@@ -100,6 +104,8 @@ def decode_image(data: bytes, *, what: str = "image") -> Photo:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValueError(f"the {what} declares more than {MAX_PIXELS / 1e6:.0f} megapixels") from None
     except Image.UnidentifiedImageError:
+        if data.startswith(_IMAGE_SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+            raise ValueError(f"the {what} file is damaged or truncated (its header cannot be read)") from None
         raise ValueError(
             f"the {what} is not a picture in a format we can read (JPEG, PNG, WebP, TIFF, BMP, GIF)"
         ) from None
