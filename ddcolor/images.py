@@ -84,6 +84,7 @@ def decode_image(data: bytes, *, what: str = "image") -> Photo:
         raise ValueError(f"the {what} file is {len(data) / 2**20:.0f} MB; the limit is {MAX_BYTES // 2**20} MB")
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow's notes on odd metadata are noise to a user
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             width, height = image.size
