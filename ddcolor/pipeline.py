@@ -76,13 +76,17 @@ def luminance_and_model_input(image_bgr: np.ndarray, input_size: int) -> tuple[n
     return full_l, np.ascontiguousarray(gray_rgb.transpose(2, 0, 1))
 
 
+def _check_upsample(mode: str) -> str:
+    if mode not in UPSAMPLE_MODES:
+        raise ValueError(f"unknown upsample mode {mode!r}; choose one of {', '.join(UPSAMPLE_MODES)}")
+    return mode
+
+
 def upsample_ab(ab: torch.Tensor, size: tuple[int, int], mode: str) -> torch.Tensor:
     """(N, 2, S, S) -> (N, 2, H, W). `nearest` is upstream's legacy nearest, unclamped (parity)."""
-    if mode == "nearest":
+    if _check_upsample(mode) == "nearest":
         return F.interpolate(ab, size=size)
-    if mode in ("bilinear", "bicubic"):
-        return F.interpolate(ab, size=size, mode=mode, align_corners=False).clamp_(*AB_RANGE)
-    raise ValueError(f"unknown upsample mode {mode!r}; choose one of {', '.join(UPSAMPLE_MODES)}")
+    return F.interpolate(ab, size=size, mode=mode, align_corners=False).clamp_(*AB_RANGE)
 
 
 def lab_to_bgr(full_l: np.ndarray, ab: np.ndarray) -> np.ndarray:
@@ -154,9 +158,7 @@ class Colorizer:
         With a `reference` (uint8 BGR color photo), its colors are carried onto each result by
         `ddcolor.transfer.transfer_colors` with the given method and strength.
         """
-        upsample = upsample or DEFAULT_UPSAMPLE
-        if upsample not in UPSAMPLE_MODES:
-            raise ValueError(f"unknown upsample mode {upsample!r}; choose one of {', '.join(UPSAMPLE_MODES)}")
+        upsample = _check_upsample(upsample or DEFAULT_UPSAMPLE)
         size = _check_input_size(input_size or self.input_size)
         images = [as_bgr(image) for image in images_bgr]
         if reference is not None:
