@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from ddcolor.network import DDColor, get_config
@@ -170,8 +170,6 @@ def _read_cache(cache: Path, checkpoint: Path) -> dict[str, torch.Tensor] | None
     if not cache.exists():
         return None
     try:
-        from safetensors import safe_open
-
         with safe_open(cache, framework="pt") as handle:
             metadata = handle.metadata() or {}
         if metadata != _source_stamp(checkpoint):

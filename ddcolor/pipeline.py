@@ -16,8 +16,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ddcolor.checkpoint import load_model
 from ddcolor.images import Photo
-from ddcolor.transfer import transfer_colors, validate_transfer
+from ddcolor.transfer import transfer_from_lab, validate_transfer
 
 UPSAMPLE_MODES = ("nearest", "bilinear", "bicubic")
 DEFAULT_UPSAMPLE = "bicubic"  # best of the modes in bench/color_quality.py; "nearest" = parity
@@ -123,8 +124,6 @@ class Colorizer:
         device: str | torch.device | None = None,
         use_cache: bool = True,
     ) -> Colorizer:
-        from ddcolor.checkpoint import load_model
-
         target = resolve_device(device)
         model = load_model(Path(path), model_size=model_size, device=target, use_cache=use_cache)
         return cls(model, input_size=input_size, device=target)
@@ -161,9 +160,9 @@ class Colorizer:
         upsample = _check_upsample(upsample or DEFAULT_UPSAMPLE)
         size = _check_input_size(input_size or self.input_size)
         images = [as_bgr(image) for image in images_bgr]
+        reference_lab = None
         if reference is not None:
-            reference = as_bgr(reference)
-            validate_transfer(reference, method=reference_method, strength=reference_strength)
+            reference_lab = validate_transfer(as_bgr(reference), method=reference_method, strength=reference_strength)
         results: list[np.ndarray] = []
         for start in range(0, len(images), max(1, batch_size)):
             chunk = images[start : start + max(1, batch_size)]
@@ -173,9 +172,9 @@ class Colorizer:
             for (full_l, _), ab in zip(prepared, ab_small, strict=True):
                 ab_full = upsample_ab(ab[None], full_l.shape[:2], upsample)[0]
                 results.append(lab_to_bgr(full_l, ab_full.numpy()))
-        if reference is not None:
+        if reference_lab is not None:
             results = [
-                transfer_colors(result, reference, method=reference_method, strength=reference_strength)
+                transfer_from_lab(result, reference_lab, method=reference_method, strength=reference_strength)
                 for result in results
             ]
         return results

@@ -202,10 +202,16 @@ def transfer_colors(
     `strength` blends from the target as it is (0) to the full transfer (1).
     """
     reference_lab = validate_transfer(reference_bgr, method=method, strength=strength)
+    return transfer_from_lab(target_bgr, reference_lab, method=method, strength=strength)
+
+
+def transfer_from_lab(target_bgr: np.ndarray, reference_lab: np.ndarray, *, method: str, strength: float) -> np.ndarray:
+    """`transfer_colors` with a reference already checked and in Lab (by `validate_transfer`),
+    so a batch converts its reference once."""
     _check_bgr(target_bgr, "target")
-    target_lab = to_lab(target_bgr)
     if strength == 0.0:
         return target_bgr.copy()
+    target_lab = to_lab(target_bgr)
     new_ab = (exemplar_ab if method == "exemplar" else reinhard_ab)(target_lab, reference_lab)
     out = target_lab.copy()
     out[:, :, 1:] = np.clip(target_lab[:, :, 1:] + strength * (new_ab - target_lab[:, :, 1:]), AB_MIN, AB_MAX)

@@ -9,7 +9,7 @@ from skimage import data as skdata
 from skimage.color import deltaE_ciede2000
 
 from conftest import gradient_photo
-from ddcolor import Colorizer, transfer_colors
+from ddcolor import transfer_colors
 from ddcolor.transfer import TRANSFER_METHODS, reinhard_ab, to_lab
 
 
@@ -102,4 +102,3 @@ def test_colorizer_applies_the_reference_after_the_model(tiny_colorizer):
     assert np.array_equal(steered, transfer_colors(plain, reference, method="reinhard"))
     with pytest.raises(ValueError, match="strength"):
         tiny_colorizer.colorize(image, reference=reference, reference_strength=2.0)
-    assert isinstance(tiny_colorizer, Colorizer)
