@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import statistics
 import subprocess
@@ -22,7 +21,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-REFERENCE_DIR = Path(os.environ.get("DDCOLOR_REFERENCE_DIR", ROOT.parent / "shared" / "reference"))
 
 
 def measure(size: str, input_size: int, runs: int, workdir: Path) -> dict:
@@ -30,15 +28,10 @@ def measure(size: str, input_size: int, runs: int, workdir: Path) -> dict:
 
     from ddcolor.checkpoint import cache_path_for, load_model
     from ddcolor.pipeline import resolve_device
-    from ddcolor.synthetic import load_manifest, synthetic_official_state, write_official_checkpoint
-    from ddcolor.weights import CHECKPOINT_FILES
+    from ddcolor.synthetic import write_synthetic_checkpoint
 
     device = resolve_device(None)
-    path = workdir / CHECKPOINT_FILES[size]
-    if not path.exists():
-        state = synthetic_official_state(load_manifest(REFERENCE_DIR / f"ddcolor_keys_{size}.json"))
-        write_official_checkpoint(path, state)
-        del state
+    path = write_synthetic_checkpoint(workdir, size)
     cache_path_for(path).unlink(missing_ok=True)
 
     started = time.perf_counter()

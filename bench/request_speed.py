@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -35,10 +34,8 @@ from ddcolor.pipeline import (  # noqa: E402
     luminance_and_model_input,
     upsample_ab,
 )
-from ddcolor.synthetic import load_manifest, synthetic_official_state, write_official_checkpoint  # noqa: E402
-from ddcolor.weights import CHECKPOINT_FILES  # noqa: E402
+from ddcolor.synthetic import write_synthetic_checkpoint  # noqa: E402
 
-REFERENCE_DIR = Path(os.environ.get("DDCOLOR_REFERENCE_DIR", ROOT.parent / "shared" / "reference"))
 PHOTO_SIZES = {"1 MP": (1000, 1000), "12 MP": (3000, 4000)}
 
 
@@ -64,11 +61,7 @@ def sample_jpeg(height: int, width: int) -> bytes:
 
 
 def measure(size: str, workdir: Path, runs: int) -> list[dict]:
-    path = workdir / CHECKPOINT_FILES[size]
-    if not path.exists():
-        write_official_checkpoint(
-            path, synthetic_official_state(load_manifest(REFERENCE_DIR / f"ddcolor_keys_{size}.json"))
-        )
+    path = write_synthetic_checkpoint(workdir, size)
     colorizer = Colorizer.from_checkpoint(path, model_size=size, input_size=512)
     model, device = colorizer.model, colorizer.device
     rows = []

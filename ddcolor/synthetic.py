@@ -9,6 +9,7 @@ name always gets the same values whatever the order or the other keys.
 from __future__ import annotations
 
 import json
+import os
 import zlib
 from pathlib import Path
 
@@ -17,6 +18,14 @@ import torch
 from ddcolor.network.ddcolor import IMAGENET_MEAN, IMAGENET_STD
 
 Manifest = list[tuple[str, list[int], str]]
+
+REFERENCE_DIR_ENV = "DDCOLOR_REFERENCE_DIR"
+
+
+def reference_dir() -> Path:
+    """The shared reference folder with the key manifests (beside the project unless configured)."""
+    configured = os.environ.get(REFERENCE_DIR_ENV)
+    return Path(configured) if configured else Path(__file__).resolve().parent.parent.parent / "shared" / "reference"
 
 
 def load_manifest(path: Path) -> Manifest:
@@ -66,4 +75,15 @@ def write_official_checkpoint(path: Path, state: dict[str, torch.Tensor]) -> Pat
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"params": state}, path)
+    return path
+
+
+def write_synthetic_checkpoint(directory: Path, model_size: str) -> Path:
+    """The synthetic checkpoint of one model under its official file name, built unless present."""
+    from ddcolor.weights import CHECKPOINT_FILES
+
+    path = Path(directory) / CHECKPOINT_FILES[model_size]
+    if not path.exists():
+        manifest = load_manifest(reference_dir() / f"ddcolor_keys_{model_size}.json")
+        write_official_checkpoint(path, synthetic_official_state(manifest))
     return path

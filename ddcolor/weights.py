@@ -8,11 +8,13 @@ Files keep their official names (`ddcolor_modelscope.pth`, `ddcolor_paper_tiny.p
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import socket
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -101,6 +103,28 @@ def _hub_unreachable_reason() -> str | None:
     return None
 
 
+STALE_PARTIAL_SECONDS = 600  # a partial download untouched this long belongs to a process that died
+
+
+def remove_stale_partials(path: Path) -> list[Path]:
+    """Delete what a killed download left behind; huggingface_hub never resumes those files.
+
+    It writes each attempt to a uniquely named `.incomplete` file under `.cache/huggingface`
+    and deletes it on failure, but a killed process cannot: without this, every killed
+    download of a 900 MB checkpoint would leave up to 900 MB behind.
+    """
+    now = time.time()
+    removed = []
+    for partial in (path.parent / ".cache" / "huggingface" / "download").glob(f"{path.name}.*incomplete"):
+        with contextlib.suppress(OSError):
+            if now - partial.stat().st_mtime > STALE_PARTIAL_SECONDS:
+                partial.unlink()
+                removed.append(partial)
+    if removed:
+        log.info("removed %d partial download(s) of %s left by an earlier run", len(removed), path.name)
+    return removed
+
+
 def download_checkpoint(model_size: str, directory: Path | None = None) -> Path:
     """Fetch one checkpoint from the hub and build its safetensors cache beside it."""
     from huggingface_hub import hf_hub_download
@@ -115,10 +139,11 @@ def download_checkpoint(model_size: str, directory: Path | None = None) -> Path:
             f"downloaded: {reason}. {_how_to_get(model_size, path)}"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(path)
     log.info("downloading %s from %s into %s", path.name, HF_REPO_ID, path.parent)
     try:
-        # Partial downloads stay under <dir>/.cache/huggingface until complete, so a file at
-        # `path` is always whole.
+        # Partial downloads stay under <dir>/.cache/huggingface until complete and are moved into
+        # place whole, so a file at `path` is never a partial one.
         downloaded = Path(hf_hub_download(HF_REPO_ID, path.name, local_dir=path.parent))
     except Exception as error:  # the hub client raises many types; all mean "not downloaded"
         raise WeightsNotFoundError(

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ddcolor.synthetic import load_manifest, synthetic_official_state, write_official_checkpoint
+from ddcolor.synthetic import load_manifest, reference_dir, synthetic_official_state, write_official_checkpoint
 from ddcolor.weights import CHECKPOINT_FILES
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE_DIR = Path(os.environ.get("DDCOLOR_REFERENCE_DIR", ROOT.parent / "shared" / "reference"))
+REFERENCE_DIR = reference_dir()
 
 # No test may reach a hub: huggingface_hub refuses to connect when this is set.
 os.environ["HF_HUB_OFFLINE"] = "1"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -16,6 +18,7 @@ from conftest import ROOT, gradient_photo
 from ddcolor.cli import main
 from ddcolor.images import read_image
 from ddcolor.weights import WeightsNotFoundError, ensure_checkpoint, find_checkpoint, write_manifest
+from fake_hub import FakeHub
 
 
 def test_missing_checkpoint_without_network_fails_at_once_and_says_how_to_fix_it(tmp_path):
@@ -111,3 +114,41 @@ def test_a_checkpoint_damaged_after_download_is_caught_by_its_manifest(tmp_path,
         handle.truncate(path.stat().st_size // 2)  # an interrupted copy or a full disk
     with pytest.raises(WeightsNotFoundError, match=r"damaged.*python -m ddcolor download"):
         ensure_checkpoint("tiny", tmp_path)
+
+
+def download_command(weights: Path, hub_url: str) -> subprocess.CompletedProcess:
+    """`python -m ddcolor download tiny` in a fresh process, against a loopback hub."""
+    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}
+    env.update(HF_ENDPOINT=hub_url, DDCOLOR_WEIGHTS_DIR=str(weights), HF_HUB_DISABLE_PROGRESS_BARS="1")
+    command = [sys.executable, "-m", "ddcolor", "download", "tiny"]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_an_interrupted_download_is_never_loaded_and_the_next_run_completes_it(tmp_path, tiny_checkpoint):
+    weights = tmp_path / "weights"
+    name = tiny_checkpoint.name
+    with FakeHub({name: tiny_checkpoint}) as hub:
+        hub.cut = True
+        first = download_command(weights, hub.url)
+        assert first.returncode == 1
+        assert f"Downloading {name}" in first.stderr and "python -m ddcolor download tiny" in first.stderr
+        assert find_checkpoint("tiny", weights) is None  # nothing half-written under a name we load
+        with pytest.raises(WeightsNotFoundError):
+            ensure_checkpoint("tiny", weights, download=False)
+        assert not list(weights.rglob("*.incomplete"))
+
+        # A run that was killed outright leaves its partial file; the next run clears it.
+        partial = weights / ".cache" / "huggingface" / "download" / f"{name}.0a1b2c3d.incomplete"
+        partial.write_bytes(b"\0" * 1000)
+        os.utime(partial, (time.time() - 3600, time.time() - 3600))
+
+        hub.cut = False
+        second = download_command(weights, hub.url)
+        assert second.returncode == 0, second.stderr
+    downloaded = weights / name
+    assert downloaded.read_bytes() == tiny_checkpoint.read_bytes()
+    manifest = json.loads((weights / f"{name}.manifest.json").read_text())
+    assert manifest["sha256"] == hashlib.sha256(tiny_checkpoint.read_bytes()).hexdigest()
+    assert (weights / name).with_suffix(".safetensors").is_file()
+    assert not partial.exists()
+    assert ensure_checkpoint("tiny", weights, download=False) == downloaded
