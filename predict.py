@@ -39,6 +39,8 @@ class Predictor(BasePredictor):
             size: Colorizer.from_checkpoint(ensure_checkpoint(size), model_size=size, device=None)
             for size in MODEL_SIZES
         }
+        for colorizer in self.colorizers.values():
+            colorizer.warm_up()  # on the GPU: cuDNN's algorithm search now, not in the first request
         self.output_dir = Path(tempfile.mkdtemp(prefix="ddcolor-outputs-"))
 
     def predict(

@@ -79,7 +79,7 @@ def measure(size: str, workdir: Path, runs: int) -> list[dict]:
         ab, t_model = timed(lambda batch=batch: colorizer.predict_ab(batch), runs)
 
         def post(ab=ab, full_l=full_l):
-            up = upsample_ab(ab, full_l.shape[:2], DEFAULT_UPSAMPLE)[0].numpy()
+            up = upsample_ab(ab[0].numpy(), full_l.shape[:2], DEFAULT_UPSAMPLE)
             return lab_to_bgr(full_l, up)
 
         out, t_post = timed(post, runs)

@@ -27,6 +27,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from ddcolor.network import DDColor, get_config
+from ddcolor.network.encoder import skipping_convnext_init
 
 log = logging.getLogger(__name__)
 
@@ -165,8 +166,12 @@ def _source_stamp(checkpoint: Path) -> dict[str, str]:
     return {"format": CACHE_FORMAT, "source_size": str(stat.st_size), "source_mtime_ns": str(stat.st_mtime_ns)}
 
 
-def _read_cache(cache: Path, checkpoint: Path) -> dict[str, torch.Tensor] | None:
-    """The cached state if the cache exists and was made from this very checkpoint file."""
+def _read_cache(cache: Path, checkpoint: Path, device: torch.device) -> dict[str, torch.Tensor] | None:
+    """The cached state if the cache exists and was made from this very checkpoint file.
+
+    safetensors maps the file and copies each tensor straight to `device`: no unpickling, and
+    on the GPU no second copy of the weights in host memory.
+    """
     if not cache.exists():
         return None
     try:
@@ -175,7 +180,7 @@ def _read_cache(cache: Path, checkpoint: Path) -> dict[str, torch.Tensor] | None
         if metadata != _source_stamp(checkpoint):
             log.info("safetensors cache %s is stale; rebuilding it from %s", cache, checkpoint.name)
             return None
-        return load_file(cache, device="cpu")
+        return load_file(cache, device=str(device))
     except (OSError, SafetensorError) as error:
         log.warning("safetensors cache %s is unreadable (%s); rebuilding it", cache, error)
         return None
@@ -200,13 +205,16 @@ def write_cache(state: Mapping[str, torch.Tensor], checkpoint: Path) -> Path | N
     return cache
 
 
-def load_package_state(path: Path, *, use_cache: bool = True) -> dict[str, torch.Tensor]:
-    """The package-layout state for any accepted checkpoint file, via the cache when possible."""
+def load_package_state(
+    path: Path, *, use_cache: bool = True, device: str | torch.device = "cpu"
+) -> dict[str, torch.Tensor]:
+    """The package-layout state for any accepted checkpoint file, via the cache when possible
+    (read straight onto `device`; otherwise on the CPU)."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist")
     if path.suffix != ".safetensors" and use_cache:
-        cached = _read_cache(cache_path_for(path), path)
+        cached = _read_cache(cache_path_for(path), path, torch.device(device))
         if cached is not None:
             return cached
     state = read_state_dict(path)
@@ -220,8 +228,8 @@ def load_package_state(path: Path, *, use_cache: bool = True) -> dict[str, torch
 def load_model(path: Path, *, model_size: str, device: str | torch.device = "cpu", use_cache: bool = True) -> DDColor:
     """Build the `model_size` network and load `path` into it strictly, in eval mode."""
     config = get_config(model_size)
-    state = load_package_state(Path(path), use_cache=use_cache)
-    with torch.device("meta"):
+    state = load_package_state(Path(path), use_cache=use_cache, device=device)
+    with torch.device("meta"), skipping_convnext_init():  # every weight comes from the file
         model = DDColor(config=config)
     check_state_fits(state, model, source=Path(path))
     model.load_state_dict({k: v.to(device) for k, v in state.items()}, strict=True, assign=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from conftest import gradient_photo
-from ddcolor.images import MAX_PIXELS, Photo, decode_image, encode_image, read_image, write_image
+from ddcolor.images import MAX_PIXELS, Photo, decode_image, encode_image, encode_png, read_image, write_image
 from image_files import (
     cmyk_jpeg,
     encode,
@@ -101,3 +104,15 @@ def test_sixteen_bit_gray_png():
     photo = decode_image(encode(ramp))
     assert photo.bgr.shape == (10, 50, 3)
     assert photo.bgr[0, 0, 0] == 0 and photo.bgr[0, -1, 0] == 255
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (1, 3000, 3), (2000, 1, 3), (700, 1000, 4), (513, 257, 3)])
+def test_png_compressed_in_parallel_bands_reads_back_exactly_in_libpng_and_pillow(shape):
+    pixels = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    data = encode_png(pixels)
+    assert np.array_equal(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED).reshape(shape), pixels)
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()  # Pillow checks every CRC and the zlib checksum
+        from_pillow = np.asarray(image)
+    conversion = cv2.COLOR_RGBA2BGRA if shape[2] == 4 else cv2.COLOR_RGB2BGR
+    assert np.array_equal(cv2.cvtColor(from_pillow.reshape(shape), conversion).reshape(shape), pixels)

@@ -12,7 +12,7 @@ from torch import nn
 
 from conftest import gradient_photo
 from ddcolor import Colorizer
-from ddcolor.pipeline import round_input_size
+from ddcolor.pipeline import DeviceOutOfMemoryError, luminance_and_model_input, round_input_size
 
 
 class ConstantAB(nn.Module):
@@ -118,3 +118,51 @@ def test_bad_arrays_are_refused_clearly(tiny_colorizer, image, message):
 def test_unknown_upsample_mode_is_refused(tiny_colorizer):
     with pytest.raises(ValueError, match="nearest, bilinear, bicubic"):
         tiny_colorizer.colorize(gradient_photo(10, 10), upsample="lanczos")
+
+
+class RunsOutOfMemoryOnce(nn.Module):
+    """The real model, except that its first call fails as a full GPU would."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model, self.failed = model, False
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.failed:
+            self.failed = True
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return self.model(x)
+
+
+def test_out_of_memory_is_a_clear_error_and_the_next_call_works(tiny_colorizer):
+    colorizer = Colorizer(RunsOutOfMemoryOnce(tiny_colorizer.model), input_size=64, device="cpu")
+    photo = gradient_photo(40, 50)
+    with pytest.raises(DeviceOutOfMemoryError, match=r"ran out of memory .* input_size 64; try a smaller input_size"):
+        colorizer.colorize(photo)
+    assert colorizer.colorize(photo).shape == photo.shape
+
+
+def bf16_relative_error(colorizer: Colorizer, photo: np.ndarray) -> float:
+    """Mean |ab(bf16) - ab(fp32)| relative to the mean |ab|: synthetic weights give small ab."""
+    _, model_input = luminance_and_model_input(photo, colorizer.input_size)
+    batch = torch.from_numpy(model_input)[None]
+    full = Colorizer(colorizer.model, input_size=colorizer.input_size, device=colorizer.device, precision="fp32")
+    half = Colorizer(colorizer.model, input_size=colorizer.input_size, device=colorizer.device, precision="bf16")
+    reference, reduced = full.predict_ab(batch), half.predict_ab(batch)
+    return float((reduced - reference).abs().mean() / reference.abs().mean())
+
+
+def test_bf16_autocast_stays_close_to_fp32_on_the_cpu(tiny_colorizer):
+    assert bf16_relative_error(tiny_colorizer, gradient_photo(80, 100)) < 0.02
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_bf16_on_the_gpu_stays_close_to_fp32(large_checkpoint):
+    colorizer = Colorizer.from_checkpoint(large_checkpoint, model_size="large", device="cuda")
+    assert colorizer.precision == "bf16" and colorizer.warm_up() > 0
+    assert bf16_relative_error(colorizer, gradient_photo(600, 800)) < 0.02
+
+
+def test_unknown_precision_is_refused(tiny_colorizer):
+    with pytest.raises(ValueError, match="unknown precision 'fp16'"):
+        Colorizer(tiny_colorizer.model, device="cpu", precision="fp16")
