@@ -8,6 +8,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 from http_api import good_prediction_succeeds, run_schemathesis, status_counts
 from soak import run_soak, schedule
@@ -37,3 +39,32 @@ def test_fuzzing_the_http_api_finds_no_server_error(cog_server, tmp_path):
     assert sum(statuses.values()) > 50 and not any(status >= 500 for status in statuses)
     assert cog_server.wait_for(("READY",), timeout=60)["status"] == "READY"
     assert good_prediction_succeeds(cog_server)
+
+
+PEAK_MEMORY_SCRIPT = """
+import resource, sys
+import numpy as np
+from ddcolor import Colorizer
+megapixels, checkpoint, with_reference = float(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
+colorizer = Colorizer.from_checkpoint(checkpoint, model_size="tiny", input_size=64, device="cpu")
+height = int((megapixels * 1e6 * 3 / 4) ** 0.5)
+rng = np.random.default_rng(0)
+photo = rng.integers(0, 256, (height, height * 4 // 3, 3), dtype=np.uint8)
+reference = rng.integers(0, 256, (300, 400, 3), dtype=np.uint8) if with_reference else None
+colorizer.colorize(photo, reference=reference)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+
+def peak_memory_bytes(megapixels: float, checkpoint, with_reference: bool) -> int:
+    command = [sys.executable, "-c", PEAK_MEMORY_SCRIPT, str(megapixels), str(checkpoint), str(int(with_reference))]
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=True)
+    return int(run.stdout.split()[-1])
+
+
+@pytest.mark.parametrize(("with_reference", "budget"), [(False, 64), (True, 128)])
+def test_memory_grows_linearly_with_the_photo_not_faster(tiny_checkpoint, with_reference, budget):
+    """Above the working size, each extra pixel costs a fixed number of bytes (README: limits)."""
+    small, large = (peak_memory_bytes(mp, tiny_checkpoint, with_reference) for mp in (2, 8))
+    bytes_per_pixel = (large - small) / 6e6
+    assert 0 < bytes_per_pixel < budget
