@@ -6,9 +6,12 @@ Two methods, both in float Lab:
   palette at once.
 * `exemplar` (default): region by region. Every pixel of a reduced-size target is described by
   multi-scale luminance and texture statistics; its nearest neighbours among the reference's
-  pixels, weighted by similarity, give it a colour and a confidence. Weak matches fall back to
-  the target's own colours. The change is then smoothed with a guided filter whose guide is the
-  full-resolution L, so colour follows the edges of the target instead of bleeding across them.
+  pixels are its candidate matches. Candidates that agree with the neighbouring pixels' matches
+  (they lie close together in the reference) gain weight over scattered ones, and the weighted
+  candidates give the pixel a colour and a confidence. Weak matches fall back to the target's
+  own colours. The change is then smoothed with a guided filter fitted at the reduced size and
+  applied with the full-resolution L as guide, so colour follows the edges of the target instead
+  of bleeding across them.
 """
 
 from __future__ import annotations
@@ -27,6 +30,12 @@ MATCH_TEMPERATURE = 0.02  # softmax temperature over squared RMS feature distanc
 DISTANCE_SCALE = 1.0  # local confidence falls off with the nearest match's distance
 # Median nearest distance of a related reference (full trust) and an unrelated one (no trust).
 RELATED_DISTANCE, UNRELATED_DISTANCE = 0.15, 0.30
+COHERENCE_STEP = 3  # target pixels (at matching size) between a pixel and the neighbours it is compared with
+COHERENCE_RADIUS = 3.0  # reference pixels (at matching size) within which two neighbours' matches agree
+COHERENCE_FLOOR = 0.05  # support that an isolated candidate keeps, so no pixel loses all its candidates
+COHERENCE_POWER = 6.0  # how strongly agreement overrides feature similarity
+COHERENCE_ROUNDS = 3
+SMOOTH_RADIUS, SMOOTH_EPS = 2, 1e-4  # guided filter of the change, at matching size, L scaled to [0, 1]
 
 
 def to_lab(image_bgr: np.ndarray) -> np.ndarray:
@@ -106,11 +115,54 @@ def _standardise(target: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray,
     return (target - mean) / std, (reference - mean) / std
 
 
+def _neighbour_pairs(height: int, width: int, dy: int, dx: int) -> tuple[tuple[slice, slice], tuple[slice, slice]]:
+    """Slices selecting pixels p and their neighbours p + (dy, dx), both inside the image."""
+
+    def axis(step: int, size: int) -> tuple[slice, slice]:
+        return (slice(0, size - step), slice(step, size)) if step >= 0 else (slice(-step, size), slice(0, size + step))
+
+    (py, qy), (px, qx) = axis(dy, height), axis(dx, width)
+    return (py, px), (qy, qx)
+
+
+def coherent_weights(positions: torch.Tensor, prior: torch.Tensor) -> torch.Tensor:
+    """(H, W, K) weights of each pixel's K candidate matches, favouring those its neighbours agree with.
+
+    Per-pixel luminance statistics are ambiguous: a patch of hair and a patch of fabric can look
+    alike, so some candidates come from the wrong region. A true correspondence is locally
+    smooth, though: the right matches of pixels a few steps apart lie close together in the
+    reference, whatever the shift, scale or mirroring between the photos, while wrong ones
+    scatter. So a candidate's weight grows with the weight of the neighbours' candidates near
+    it, a few rounds, starting from the similarity weights (`prior`).
+    `positions` (H, W, K, 2) are the candidates' coordinates in the reference.
+    """
+    height, width, _ = prior.shape
+    step = COHERENCE_STEP
+    half = [(0, step), (step, -step), (step, 0), (step, step)]  # the other four are these reversed
+    links = []  # (pixels, their neighbours, agreement of each candidate of the one with each of the other)
+    for dy, dx in half:
+        p, q = _neighbour_pairs(height, width, dy, dx)
+        squared = ((positions[p][:, :, :, None] - positions[q][:, :, None]) ** 2).sum(-1)
+        agree = torch.exp(squared / (-2 * COHERENCE_RADIUS**2))
+        links += [(p, q, agree), (q, p, agree.transpose(2, 3))]
+    count = torch.zeros(height, width, 1)
+    for p, _, _ in links:
+        count[p] += 1
+    weights = prior
+    for _ in range(COHERENCE_ROUNDS):
+        support = torch.zeros_like(prior)
+        for p, q, agree in links:
+            support[p] += torch.matmul(agree, weights[q][:, :, :, None])[..., 0]
+        weights = prior * (COHERENCE_FLOOR + support / count.clamp(min=1)) ** COHERENCE_POWER
+        weights = weights / weights.sum(-1, keepdim=True)
+    return weights
+
+
 def match_colors(
     target_features: np.ndarray, reference_features: np.ndarray, reference_ab: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """For each target pixel: similarity-weighted ab of its nearest reference pixels, and the
-    confidence of that match in [0, 1].
+    """For each target pixel: the weighted ab of its nearest reference pixels, and the confidence
+    of that match in [0, 1].
 
     Confidence is high where a near-identical region exists in the reference. It is scaled by
     how related the two photos are overall (the median match distance), so an unrelated
@@ -121,12 +173,16 @@ def match_colors(
     r = torch.from_numpy(np.ascontiguousarray(reference_features.reshape(-1, reference_features.shape[2])))
     k = min(NEIGHBOURS, r.shape[0])
     # |t - r|^2 = |t|^2 + |r|^2 - 2 t.r; |t|^2 does not change the ranking, so it is added last.
+    # Small chunks keep each block of distances in the CPU cache while topk reads it back.
     r_norms = (r * r).sum(1)
-    pairs = [torch.addmm(r_norms, chunk, r.T, alpha=-2).topk(k, dim=1, largest=False) for chunk in t.split(4096)]
+    pairs = [torch.addmm(r_norms, chunk, r.T, alpha=-2).topk(k, dim=1, largest=False) for chunk in t.split(256)]
     squared = torch.cat([p.values for p in pairs]) + (t * t).sum(1, keepdim=True)
     nearest, index = squared.clamp_(min=0).sqrt(), torch.cat([p.indices for p in pairs])
     nearest = nearest / np.sqrt(t.shape[1])  # RMS distance per feature, in standard deviations
-    weights = torch.softmax(-(nearest**2) / MATCH_TEMPERATURE, dim=1)[:, :, None]
+    prior = torch.softmax(-(nearest**2) / MATCH_TEMPERATURE, dim=1)
+    reference_width = reference_ab.shape[1]
+    positions = torch.stack((index // reference_width, index % reference_width), dim=-1).float()
+    weights = coherent_weights(positions.reshape(*shape, k, 2), prior.reshape(*shape, k)).reshape(-1, k, 1)
     ab = torch.from_numpy(reference_ab.reshape(-1, 2))[index]
     matched = (weights * ab).sum(1)
     confidence = torch.exp(-((nearest[:, 0] / DISTANCE_SCALE) ** 2))
@@ -136,21 +192,26 @@ def match_colors(
     return matched.reshape(*shape, 2).numpy(), relatedness * confidence.reshape(shape).numpy()
 
 
-def guided_filter(guide: np.ndarray, source: np.ndarray, radius: int, eps: float) -> np.ndarray:
-    """He et al.'s guided filter: smooths `source` (H, W, C) while keeping `guide`'s edges."""
+def guided_coefficients(
+    guide: np.ndarray, source: np.ndarray, radius: int, eps: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """He et al.'s guided filter as its local linear model: `source` (H, W, C) ~ a * guide + b.
+
+    Fitted at a reduced size, a and b can be enlarged and applied to the full-size guide (He and
+    Sun's fast guided filter): the result gets the full-resolution edges of the guide.
+    """
     size = (2 * radius + 1, 2 * radius + 1)
 
     def box(x: np.ndarray) -> np.ndarray:
-        return cv2.boxFilter(x, cv2.CV_32F, size, borderType=cv2.BORDER_REFLECT)
+        return cv2.boxFilter(x, cv2.CV_32F, size, borderType=cv2.BORDER_REFLECT).reshape(x.shape)
 
-    mean_g = box(guide)
-    var_g = box(guide * guide) - mean_g * mean_g
-    g = guide[:, :, None]
-    mean_s = box(source).reshape(source.shape)
-    cov = box(g * source).reshape(source.shape) - mean_g[:, :, None] * mean_s
-    a = cov / (var_g[:, :, None] + eps)
-    b = mean_s - a * mean_g[:, :, None]
-    return box(a).reshape(source.shape) * g + box(b).reshape(source.shape)
+    mean_g = box(guide)[:, :, None]
+    var_g = box(guide * guide)[:, :, None] - mean_g * mean_g
+    mean_s = box(source)
+    cov = box(guide[:, :, None] * source) - mean_g * mean_s
+    a = cov / (var_g + eps)
+    b = mean_s - a * mean_g
+    return box(a), box(b)
 
 
 def exemplar_ab(target_lab: np.ndarray, reference_lab: np.ndarray) -> np.ndarray:
@@ -163,16 +224,13 @@ def exemplar_ab(target_lab: np.ndarray, reference_lab: np.ndarray) -> np.ndarray
         luminance_features(np.ascontiguousarray(small_reference[:, :, 0])),
     )
     matched, confidence = match_colors(t_feat, r_feat, np.ascontiguousarray(small_reference[:, :, 1:]))
-    own = small_target[:, :, 1:]
-    change = confidence[:, :, None] * (matched - own)
-    # Matches are per pixel and noisy: smooth the change within regions of similar L.
-    small_l = small_target[:, :, 0] / 100.0
-    change = guided_filter(small_l, change.astype(np.float32), radius=1, eps=1e-3)
-    change = cv2.resize(change, (width, height), interpolation=cv2.INTER_LINEAR)
-    full_l = target_lab[:, :, 0] / 100.0
-    radius = max(2, round(max(height, width) / 256))
-    change = guided_filter(full_l, change, radius=radius, eps=1e-4)
-    return target_lab[:, :, 1:] + change
+    change = (confidence[:, :, None] * (matched - small_target[:, :, 1:])).astype(np.float32)
+    # Matches are per pixel and noisy: model the change locally as linear in L, which smooths it
+    # within regions of similar L, then apply that model to the full-resolution L.
+    a, b = guided_coefficients(small_target[:, :, 0] / 100.0, change, SMOOTH_RADIUS, SMOOTH_EPS)
+    a = cv2.resize(a, (width, height), interpolation=cv2.INTER_LINEAR).reshape(height, width, 2)
+    b = cv2.resize(b, (width, height), interpolation=cv2.INTER_LINEAR).reshape(height, width, 2)
+    return target_lab[:, :, 1:] + a * (target_lab[:, :, :1] / 100.0) + b
 
 
 def _check_bgr(image: np.ndarray, name: str) -> None:

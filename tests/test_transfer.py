@@ -5,12 +5,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+import torch
 from skimage import data as skdata
 from skimage.color import deltaE_ciede2000
 
 from conftest import gradient_photo
 from ddcolor import transfer_colors
-from ddcolor.transfer import TRANSFER_METHODS, reinhard_ab, to_lab
+from ddcolor.transfer import TRANSFER_METHODS, coherent_weights, reinhard_ab, to_lab
 
 
 def photo(name: str, scale: float = 0.5) -> np.ndarray:
@@ -87,6 +88,18 @@ def test_exemplar_carries_colors_region_by_region_better_than_reinhard():
     exemplar = ciede2000(transfer_colors(target, reference, method="exemplar"), truth)
     reinhard = ciede2000(transfer_colors(target, reference, method="reinhard"), truth)
     assert exemplar < 0.5 * reinhard < ciede2000(target, truth)
+
+
+def test_matches_that_agree_with_their_neighbours_win_over_scattered_ones():
+    rng = np.random.default_rng(0)
+    ys, xs = np.mgrid[0:40, 0:50].astype(np.float32)
+    smooth = np.stack((ys, 49 - xs), axis=2)  # a mirrored correspondence
+    scattered = rng.uniform(0, 50, (40, 50, 2)).astype(np.float32)
+    positions = torch.from_numpy(np.stack((smooth, scattered), axis=2))
+    prior = torch.tensor([0.4, 0.6]).expand(40, 50, 2)  # similarity alone prefers the scattered one
+    weights = coherent_weights(positions, prior)
+    assert weights.shape == (40, 50, 2) and torch.allclose(weights.sum(-1), torch.ones(40, 50))
+    assert float(weights[:, :, 0].mean()) > 0.9
 
 
 def test_unrelated_reference_does_not_make_things_worse():
