@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import torch
@@ -33,3 +35,13 @@ def plain_forward(model, rgb: torch.Tensor) -> torch.Tensor:
     with torch.inference_mode():
         x = (rgb - model.mean) / model.std
         return F.conv2d(torch.cat([model.query_maps(rgb), x], dim=1), model.head.weight, model.head.bias)
+
+
+def reset_peak_rss() -> None:
+    """Start the process's peak resident memory (Linux VmHWM) again from its current size."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def peak_rss_gb() -> float:
+    """Peak resident memory since the start or the last `reset_peak_rss`."""
+    return int(re.search(r"VmHWM:\s+(\d+) kB", Path("/proc/self/status").read_text()).group(1)) / 2**20

@@ -3,8 +3,9 @@
 For each model (large, tiny) at 512: the pipeline's model call (`Colorizer.predict_ab`: the
 folded forward, and on a GPU bf16 autocast, channels-last and cuDNN autotuning) against the
 plain fp32 eager path (upstream's order of work, no autocast, default memory format) with the
-same weights in the same run. Also the load time from the `.pth` and from the safetensors cache,
-and peak memory (RSS; GPU memory on a GPU). Each model runs in its own process, so peak memory
+same weights in the same run. Also the load time from the `.pth` and from the safetensors cache
+(both memory-mapped: the weights are read on first use), and peak memory while serving (RSS;
+GPU memory on a GPU), loading excluded. Each model runs in its own process, so peak memory
 belongs to that model alone. Synthetic checkpoints of the real size (from ../shared/reference).
 
     .venv/bin/python bench/model_speed.py [--sizes tiny large] [--batches 1 4 16]
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -32,7 +32,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 def measure(size: str, *, input_size: int, batches: list[int], precisions: list[str], runs: int, workdir: Path):
     import torch
 
-    from common import plain_forward, timed
+    from common import peak_rss_gb, plain_forward, reset_peak_rss, timed
     from ddcolor.checkpoint import cache_path_for, load_model
     from ddcolor.pipeline import Colorizer, resolve_device
     from ddcolor.synthetic import write_synthetic_checkpoint
@@ -56,6 +56,7 @@ def measure(size: str, *, input_size: int, batches: list[int], precisions: list[
         run = lambda on_device=on_device, model=plain_model: plain_forward(model, on_device).cpu()  # noqa: E731
         _, plain[batch] = timed(run, runs, device)
     del plain_model, on_device, run  # peak memory below is that of one model
+    reset_peak_rss()
     if device.type == "cuda":
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats(device)
@@ -88,7 +89,7 @@ def measure(size: str, *, input_size: int, batches: list[int], precisions: list[
         "input_size": input_size,
         "load_pth_s": load_pth,
         "load_safetensors_s": load_cache,
-        "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+        "peak_rss_gb": peak_rss_gb(),
         "peak_gpu_gb": torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else None,
         "rows": rows,
     }
