@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ddcolor.pipeline import UPSAMPLE_MODES, Colorizer, luminance_and_model_input  # noqa: E402
-from ddcolor.transfer import TRANSFER_METHODS, to_lab, transfer_colors  # noqa: E402
+from ddcolor.transfer import TRANSFER_METHODS, to_bgr, to_lab, transfer_colors  # noqa: E402
 
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry", "retina")
 
@@ -71,7 +71,7 @@ def spoil(target: np.ndarray, how: str) -> np.ndarray:
         angle = np.deg2rad(120)
         lab[:, :, 1] = 0.8 * (a * np.cos(angle) - b * np.sin(angle))
         lab[:, :, 2] = 0.8 * (a * np.sin(angle) + b * np.cos(angle))
-    return (cv2.cvtColor(lab, cv2.COLOR_Lab2BGR) * 255).round().astype(np.uint8)
+    return to_bgr(lab)
 
 
 def transfer_table() -> dict:

@@ -169,8 +169,8 @@ def _source_stamp(checkpoint: Path) -> dict[str, str]:
 def _read_cache(cache: Path, checkpoint: Path, device: torch.device) -> dict[str, torch.Tensor] | None:
     """The cached state if the cache exists and was made from this very checkpoint file.
 
-    safetensors maps the file and copies each tensor straight to `device`: no unpickling, and
-    on the GPU no second copy of the weights in host memory.
+    safetensors memory-maps the file and places each tensor on `device` directly: no
+    unpickling and no spectral-norm folding.
     """
     if not cache.exists():
         return None

@@ -21,7 +21,7 @@ from torch import nn
 
 from ddcolor.checkpoint import load_model
 from ddcolor.images import Photo
-from ddcolor.transfer import transfer_from_lab, validate_transfer
+from ddcolor.transfer import to_bgr, transfer_from_lab, unit_float, validate_transfer
 
 UPSAMPLE_MODES = ("nearest", "bilinear", "bicubic")
 DEFAULT_UPSAMPLE = "bicubic"  # best of the modes in bench/color_quality.py; "nearest" = parity
@@ -93,7 +93,7 @@ def luminance_and_model_input(image_bgr: np.ndarray, input_size: int) -> tuple[n
     Same operations as the official pipeline: float BGR in [0, 1], bilinear resize of the
     colour image to S x S, its L as (L, 0, 0) converted back to RGB.
     """
-    image = image_bgr.astype(np.float32) / np.float32(255)  # equal to upstream's float64 division
+    image = unit_float(image_bgr)
     full_l = cv2.extractChannel(cv2.cvtColor(image, cv2.COLOR_BGR2Lab), 0)
     small = cv2.resize(image, (input_size, input_size))
     small_lab = cv2.cvtColor(small, cv2.COLOR_BGR2Lab)
@@ -128,13 +128,8 @@ def upsample_ab(ab: np.ndarray, size: tuple[int, int], mode: str) -> np.ndarray:
 
 
 def lab_to_bgr(full_l: np.ndarray, ab: np.ndarray) -> np.ndarray:
-    """Join L (H, W) with a, b planes (2, H, W) into uint8 BGR (OpenCV clamps to [0, 1]).
-
-    `convertScaleAbs` rounds half to even like numpy's `round`, so this equals upstream's
-    `(bgr * 255).round().astype(uint8)` at a fraction of the cost.
-    """
-    lab = cv2.merge((full_l, ab[0], ab[1]))
-    return cv2.convertScaleAbs(cv2.cvtColor(lab, cv2.COLOR_LAB2BGR), alpha=255.0)
+    """Join L (H, W) with a, b planes (2, H, W) into uint8 BGR, rounded as upstream does."""
+    return to_bgr(cv2.merge((full_l, ab[0], ab[1])))
 
 
 class Colorizer:

@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from ddcolor.network.ddcolor import IMAGENET_MEAN, IMAGENET_STD
+from ddcolor.weights import CHECKPOINT_FILES
 
 Manifest = list[tuple[str, list[int], str]]
 
@@ -80,8 +81,6 @@ def write_official_checkpoint(path: Path, state: dict[str, torch.Tensor]) -> Pat
 
 def write_synthetic_checkpoint(directory: Path, model_size: str) -> Path:
     """The synthetic checkpoint of one model under its official file name, built unless present."""
-    from ddcolor.weights import CHECKPOINT_FILES
-
     path = Path(directory) / CHECKPOINT_FILES[model_size]
     if not path.exists():
         manifest = load_manifest(reference_dir() / f"ddcolor_keys_{model_size}.json")
