@@ -1,10 +1,11 @@
 """Where a request's time goes on this machine: decode, preprocess, model, postprocess, encode.
 
-For 1 MP and 12 MP JPEG photos and both models at the default working size (512), measured
-through the same library calls `predict.py` makes, with synthetic checkpoints of the real size
-(built from ../shared/reference). Also compares the model call against the plain fp32 eager
-path (100 full-resolution query maps, then the 1x1 head, as upstream computes it), and our PNG
-encoder against libpng, in the same run; and times the whole request (decode to encoded PNG).
+For 1 MP and 12 MP JPEG photos (gray, and a 12 MP sepia one in color) and both models at the
+default working size (512), measured through the same library calls `predict.py` makes, with
+synthetic checkpoints of the real size (built from ../shared/reference). Also compares the
+model call against the plain fp32 eager path (100 full-resolution query maps, then the 1x1 head,
+as upstream computes it), and our PNG encoder against libpng, in the same run; and times the
+whole request (decode to encoded PNG).
 
     .venv/bin/python bench/request_speed.py [--sizes tiny large] [--json bench/results/request_speed.json]
 """
@@ -29,19 +30,23 @@ from ddcolor.images import Photo, decode_image, encode_image  # noqa: E402
 from ddcolor.pipeline import (  # noqa: E402
     DEFAULT_UPSAMPLE,
     Colorizer,
-    lab_to_bgr,
-    luminance_and_model_input,
+    compose,
+    model_input,
     upsample_ab,
 )
 from ddcolor.synthetic import write_synthetic_checkpoint  # noqa: E402
 
-PHOTO_SIZES = {"1 MP": (1000, 1000), "12 MP": (3000, 4000)}
+# A black-and-white photo arrives as a gray JPEG, or as a color JPEG when it was scanned in color
+# (sepia, yellowed paper): the two take different paths for the lightness.
+PHOTOS = {"1 MP gray": (1000, 1000, False), "12 MP gray": (3000, 4000, False), "12 MP sepia": (3000, 4000, True)}
+SEPIA_BGR = (0.82, 0.93, 1.0)
 
 
-def sample_jpeg(height: int, width: int) -> bytes:
+def sample_jpeg(height: int, width: int, sepia: bool) -> bytes:
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
     gray = 128 + 60 * np.sin(x / 37) * np.cos(y / 53) + np.random.default_rng(0).normal(0, 8, (height, width))
-    return cv2.imencode(".jpg", np.clip(gray, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 92])[1].tobytes()
+    pixels = np.dstack([gray * tint for tint in SEPIA_BGR]) if sepia else gray
+    return cv2.imencode(".jpg", np.clip(pixels, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 92])[1].tobytes()
 
 
 def measure(size: str, workdir: Path, runs: int) -> list[dict]:
@@ -53,15 +58,15 @@ def measure(size: str, workdir: Path, runs: int) -> list[dict]:
     _, fast = timed(lambda: colorizer.predict_ab(x), runs, device)
     _, plain = timed(lambda: plain_forward(model, x.to(device)).cpu(), runs, device)
     rows = [{"model": size, "what": "model 512", "optimized_s": fast, "plain_fp32_s": plain, "ratio": fast / plain}]
-    for label, (height, width) in PHOTO_SIZES.items():
-        data = sample_jpeg(height, width)
+    for label, (height, width, sepia) in PHOTOS.items():
+        data = sample_jpeg(height, width, sepia)
         photo, t_decode = timed(lambda data=data: decode_image(data), runs)
-        (full_l, model_input), t_pre = timed(lambda photo=photo: luminance_and_model_input(photo.bgr, 512), runs)
-        batch = torch.from_numpy(model_input[None])
+        small, t_pre = timed(lambda photo=photo: model_input(photo.pixels, 512), runs)
+        batch = torch.from_numpy(small[None])
         ab, t_model = timed(lambda batch=batch: colorizer.predict_ab(batch), runs, device)
 
-        def post(ab=ab, full_l=full_l):
-            return lab_to_bgr(full_l, upsample_ab(ab[0].numpy(), full_l.shape[:2], DEFAULT_UPSAMPLE))
+        def post(ab=ab, pixels=photo.pixels):
+            return compose(pixels, upsample_ab(ab[0].numpy(), pixels.shape[:2], DEFAULT_UPSAMPLE))
 
         out, t_post = timed(post, runs)
         _, t_encode = timed(lambda out=out: encode_image(Photo(out), "png"), runs)

@@ -20,6 +20,8 @@ import cv2
 import numpy as np
 import torch
 
+from ddcolor.lab import to_bgr, to_lab
+
 TRANSFER_METHODS = ("exemplar", "reinhard")
 AB_MIN, AB_MAX = -128.0, 127.0
 MIN_REFERENCE_CHROMA = 5.0  # 99th-percentile Lab chroma below this: a black-and-white photo
@@ -36,22 +38,6 @@ COHERENCE_FLOOR = 0.05  # support that an isolated candidate keeps, so no pixel 
 COHERENCE_POWER = 6.0  # how strongly agreement overrides feature similarity
 COHERENCE_ROUNDS = 3
 SMOOTH_RADIUS, SMOOTH_EPS = 2, 1e-4  # guided filter of the change, at matching size, L scaled to [0, 1]
-
-
-def unit_float(image_bgr: np.ndarray) -> np.ndarray:
-    """uint8 as float32 in [0, 1], equal to upstream's float64 division."""
-    return image_bgr.astype(np.float32) / np.float32(255)
-
-
-def to_lab(image_bgr: np.ndarray) -> np.ndarray:
-    """uint8 BGR -> float32 Lab (L in [0, 100])."""
-    return cv2.cvtColor(unit_float(image_bgr), cv2.COLOR_BGR2Lab)
-
-
-def to_bgr(lab: np.ndarray) -> np.ndarray:
-    """float32 Lab -> uint8 BGR. OpenCV clamps BGR to [0, 1]; `convertScaleAbs` rounds half to
-    even like numpy's `round`, so this equals `(bgr * 255).round().astype(uint8)`, faster."""
-    return cv2.convertScaleAbs(cv2.cvtColor(lab, cv2.COLOR_Lab2BGR), alpha=255.0)
 
 
 def fit_to_gamut(lab: np.ndarray, *, tolerance: float = 0.5, rounds: int = 6) -> np.ndarray:

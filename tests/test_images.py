@@ -30,11 +30,22 @@ def test_exif_rotation_is_applied():
     assert np.abs(photo.bgr.astype(int) - expected.astype(int)).mean() < 6
 
 
-def test_gray_png_becomes_three_equal_channels():
+def test_gray_png_stays_gray_and_reads_as_three_equal_channels():
     gray = cv2.cvtColor(gradient_photo(30, 50), cv2.COLOR_BGR2GRAY)
     photo = decode_image(encode(gray))
-    assert photo.bgr.shape == (30, 50, 3) and photo.alpha is None
+    assert np.array_equal(photo.pixels, gray) and photo.alpha is None and photo.size == (50, 30)
+    assert photo.bgr.shape == (30, 50, 3)
     assert np.array_equal(photo.bgr[:, :, 0], gray) and np.array_equal(photo.bgr[:, :, 2], gray)
+
+
+def test_gray_with_alpha_keeps_both():
+    gray = cv2.cvtColor(gradient_photo(30, 50), cv2.COLOR_BGR2GRAY)
+    alpha = np.full_like(gray, 255)
+    alpha[:10] = 0
+    buffer = io.BytesIO()
+    Image.fromarray(np.dstack((gray, alpha)), "LA").save(buffer, "PNG")
+    photo = decode_image(buffer.getvalue())
+    assert np.array_equal(photo.pixels, gray) and np.array_equal(photo.alpha, alpha)
 
 
 def test_sixteen_bit_png_is_scaled_not_clipped():

@@ -12,7 +12,15 @@ from torch import nn
 
 from conftest import gradient_photo
 from ddcolor import Colorizer
-from ddcolor.pipeline import DeviceOutOfMemoryError, luminance_and_model_input, round_input_size
+from ddcolor.lab import to_bgr, unit_float
+from ddcolor.pipeline import (
+    BAND_ROWS,
+    DeviceOutOfMemoryError,
+    compose,
+    model_input,
+    resize_unit_float,
+    round_input_size,
+)
 
 
 class ConstantAB(nn.Module):
@@ -36,10 +44,30 @@ def test_output_has_the_input_size_and_keeps_its_luminance(tiny_colorizer, shape
     assert np.median(np.abs(l_in - l_out)) <= 2
 
 
-def test_gray_input_is_accepted(tiny_colorizer):
+def test_gray_input_gets_exactly_the_result_of_its_bgr_copy(tiny_colorizer):
     gray = cv2.cvtColor(gradient_photo(40, 50), cv2.COLOR_BGR2GRAY)
-    assert tiny_colorizer.colorize(gray).shape == (40, 50, 3)
-    assert tiny_colorizer.colorize(gray[:, :, None]).shape == (40, 50, 3)
+    as_color = tiny_colorizer.colorize(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR))
+    assert np.array_equal(tiny_colorizer.colorize(gray), as_color)
+    assert np.array_equal(tiny_colorizer.colorize(gray[:, :, None]), as_color)
+
+
+@pytest.mark.parametrize(("height", "width", "size"), [(300, 400, 64), (37, 53, 64), (20, 30, 96), (1, 90, 32)])
+@pytest.mark.parametrize("gray", [False, True])
+def test_sparse_resize_equals_resizing_the_whole_float_photo(height, width, size, gray):
+    image = np.random.default_rng(height).integers(0, 256, (height, width) if gray else (height, width, 3), np.uint8)
+    expected = cv2.resize(unit_float(image), (size, size))  # what upstream computes
+    assert np.abs(resize_unit_float(image, size) - expected).max() <= 1e-6
+
+
+@pytest.mark.parametrize("gray", [False, True])
+def test_composing_in_bands_equals_converting_the_whole_photo(gray):
+    height = 2 * BAND_ROWS + 5  # three bands, the last one short
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (height, 70) if gray else (height, 70, 3), np.uint8)
+    ab = rng.uniform(-60, 60, (2, height, 70)).astype(np.float32)
+    lab = cv2.cvtColor(unit_float(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if gray else image), cv2.COLOR_BGR2Lab)
+    lab[:, :, 1:] = ab.transpose(1, 2, 0)
+    assert np.array_equal(compose(image, ab), to_bgr(lab))
 
 
 def test_model_is_looked_up_at_call_time():
@@ -144,8 +172,7 @@ def test_out_of_memory_is_a_clear_error_and_the_next_call_works(tiny_colorizer):
 
 def bf16_relative_error(colorizer: Colorizer, photo: np.ndarray) -> float:
     """Mean |ab(bf16) - ab(fp32)| relative to the mean |ab|: synthetic weights give small ab."""
-    _, model_input = luminance_and_model_input(photo, colorizer.input_size)
-    batch = torch.from_numpy(model_input)[None]
+    batch = torch.from_numpy(model_input(photo, colorizer.input_size))[None]
     full = Colorizer(colorizer.model, input_size=colorizer.input_size, device=colorizer.device, precision="fp32")
     half = Colorizer(colorizer.model, input_size=colorizer.input_size, device=colorizer.device, precision="bf16")
     reference, reduced = full.predict_ab(batch), half.predict_ab(batch)

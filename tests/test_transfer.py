@@ -11,7 +11,8 @@ from skimage.color import deltaE_ciede2000
 
 from conftest import gradient_photo
 from ddcolor import transfer_colors
-from ddcolor.transfer import TRANSFER_METHODS, coherent_weights, reinhard_ab, to_lab
+from ddcolor.lab import to_lab
+from ddcolor.transfer import TRANSFER_METHODS, coherent_weights, reinhard_ab
 
 
 def photo(name: str, scale: float = 0.5) -> np.ndarray:

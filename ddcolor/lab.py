@@ -1,0 +1,42 @@
+"""Lab conversions of uint8 BGR photos, computed as the official pipeline computes them.
+
+OpenCV's float conversion (sRGB, D65, L in [0, 100]) on values scaled to [0, 1]. The pipeline,
+the reference transfer and the benchmarks all go through these, so they agree with each other
+and with upstream.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import cv2
+import numpy as np
+
+
+@functools.cache
+def _unit_table() -> np.ndarray:
+    return np.arange(256, dtype=np.float32) / np.float32(255)
+
+
+def unit_float(image: np.ndarray) -> np.ndarray:
+    """uint8 as float32 in [0, 1], equal to upstream's division, in one parallel table lookup."""
+    return cv2.LUT(image, _unit_table())
+
+
+def to_lab(image_bgr: np.ndarray) -> np.ndarray:
+    """uint8 BGR -> float32 Lab (L in [0, 100])."""
+    return cv2.cvtColor(unit_float(image_bgr), cv2.COLOR_BGR2Lab)
+
+
+def to_bgr(lab: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """float32 Lab -> uint8 BGR, written into `out` when given. OpenCV clamps BGR to [0, 1];
+    `convertScaleAbs` rounds half to even like numpy's `round`, so this equals
+    `(bgr * 255).round().astype(uint8)`, faster."""
+    return cv2.convertScaleAbs(cv2.cvtColor(lab, cv2.COLOR_Lab2BGR), dst=out, alpha=255.0)
+
+
+@functools.cache
+def gray_lightness() -> np.ndarray:
+    """Lab L of each gray level (256 float32), from the same conversion as color photos get."""
+    levels = np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2)
+    return np.ascontiguousarray(to_lab(levels)[0, :, 0])

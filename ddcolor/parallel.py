@@ -1,0 +1,23 @@
+"""Full-resolution work split into bands of rows, run on all cores.
+
+OpenCV, numpy and the compressors release the GIL, so threads are enough; small bands also
+keep each step's temporaries in the CPU cache instead of allocating photo-sized arrays.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def map_bands(height: int, work: Callable[[slice], T], band_rows: int) -> list[T]:
+    """`work(rows)` for consecutive row slices covering `height`, results in order."""
+    bands = [slice(start, min(start + band_rows, height)) for start in range(0, height, band_rows)]
+    if len(bands) <= 1:
+        return [work(rows) for rows in bands]
+    with ThreadPoolExecutor(max_workers=min(len(bands), os.cpu_count() or 1)) as pool:
+        return list(pool.map(work, bands))
