@@ -26,8 +26,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
-from ddcolor.network import DDColor, get_config
-from ddcolor.network.encoder import skipping_convnext_init
+from ddcolor.network import DDColor, get_config, skipping_weight_init
 
 log = logging.getLogger(__name__)
 
@@ -229,7 +228,7 @@ def load_model(path: Path, *, model_size: str, device: str | torch.device = "cpu
     """Build the `model_size` network and load `path` into it strictly, in eval mode."""
     config = get_config(model_size)
     state = load_package_state(Path(path), use_cache=use_cache, device=device)
-    with torch.device("meta"), skipping_convnext_init():  # every weight comes from the file
+    with torch.device("meta"), skipping_weight_init():  # every weight comes from the file
         model = DDColor(config=config)
     check_state_fits(state, model, source=Path(path))
     model.load_state_dict({k: v.to(device) for k, v in state.items()}, strict=True, assign=True)

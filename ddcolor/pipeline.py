@@ -7,6 +7,7 @@ full size and joined with the full-resolution L, so the output keeps every detai
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import time
@@ -213,7 +214,11 @@ class Colorizer:
         self.device = resolve_device(device)
         self.precision = _check_precision(precision or default_precision(self.device))
         self.input_size = _check_input_size(input_size)
-        model = model.to(self.device).eval()
+        tensors = itertools.chain(model.parameters(), model.buffers())
+        if any(tensor.device != self.device for tensor in tensors):  # `to` walks every tensor: skip it when done
+            model = model.to(self.device)
+        if model.training:  # `eval` walks every module too; `load_model` already did it
+            model = model.eval()
         if self.device.type == "cuda":
             # Convolutions run fastest channels-last on tensor cores; cuDNN picks the fastest
             # algorithm per input shape (the first call at a size pays for it: see `warm_up`).

@@ -38,8 +38,10 @@ def check_one_input(data: bytes) -> None:
         photo = decode_image(data)
     except ValueError:
         return
-    assert isinstance(photo, Photo) and photo.bgr.dtype.name == "uint8" and photo.bgr.ndim == 3
-    assert photo.alpha is None or photo.alpha.shape == photo.bgr.shape[:2]
+    pixels = photo.pixels
+    assert isinstance(photo, Photo) and pixels.dtype.name == "uint8" and pixels.flags.c_contiguous
+    assert pixels.ndim == 2 or (pixels.ndim == 3 and pixels.shape[2] == 3)
+    assert photo.alpha is None or photo.alpha.shape == pixels.shape[:2]
 
 
 def main() -> None:

@@ -8,26 +8,10 @@ features.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from unittest import mock
-
 import timm
-import timm.models.convnext
 import torch
 from timm.layers import LayerNorm2d
 from torch import nn
-
-
-@contextlib.contextmanager
-def skipping_convnext_init() -> Iterator[None]:
-    """Build ConvNeXt without timm's random weight fill, for a model a checkpoint fills next.
-
-    The fill (truncated normals for every layer) costs 0.2 s for ConvNeXt-L even on the meta
-    device: most of a cold start from the safetensors cache.
-    """
-    with mock.patch.object(timm.models.convnext, "_init_weights", lambda *args, **kwargs: None):
-        yield
 
 
 class ConvNeXtEncoder(nn.Module):
