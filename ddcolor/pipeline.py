@@ -31,7 +31,6 @@ DEFAULT_UPSAMPLE = "bicubic"  # best of the modes in bench/color_quality.py; "ne
 DEFAULT_INPUT_SIZE = 512
 INPUT_SIZE_MULTIPLE = 32
 AB_RANGE = (-128.0, 127.0)
-BAND_ROWS = 64  # rows per band in `compose`: fastest of 32-256 at 12 MP here
 PRECISIONS = ("fp32", "bf16")
 COMPILE_ENV = "DDCOLOR_COMPILE"  # "1": torch.compile the model (pays off only for long-running servers)
 
@@ -191,7 +190,7 @@ def compose(image: np.ndarray, ab: np.ndarray) -> np.ndarray:
             cv2.mixChannels([ab[0, rows], ab[1, rows]], [lab], [0, 1, 1, 2])
         to_bgr(lab, out=out[rows])
 
-    map_bands(height, band, BAND_ROWS)
+    map_bands(height, band)
     return out
 
 

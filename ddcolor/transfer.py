@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from ddcolor.lab import to_bgr, to_lab
+from ddcolor.parallel import map_bands
 
 TRANSFER_METHODS = ("exemplar", "reinhard")
 AB_MIN, AB_MAX = -128.0, 127.0
@@ -46,17 +47,20 @@ def fit_to_gamut(lab: np.ndarray, *, tolerance: float = 0.5, rounds: int = 6) ->
     A dark pixel given a vivid color would otherwise come out brighter or darker than the
     target; shrinking its a, b keeps its L and hue instead.
     """
-    lab = lab.copy()
+    lab = np.ascontiguousarray(lab).copy()
     flat = lab.reshape(-1, 3)
-    candidates = np.arange(flat.shape[0])
-    for _ in range(rounds):
-        pixels = flat[candidates][:, None, :]  # only the pixels still outside, as an N x 1 image
+
+    def outside(pixels: np.ndarray) -> np.ndarray:
         shown = cv2.cvtColor(cv2.cvtColor(pixels, cv2.COLOR_Lab2BGR), cv2.COLOR_BGR2Lab)
-        outside = np.abs(shown[:, 0, 0] - pixels[:, 0, 0]) > tolerance
-        candidates = candidates[outside]
+        return np.abs(shown[..., 0] - pixels[..., 0]).reshape(-1) > tolerance
+
+    candidates = np.flatnonzero(outside(lab))
+    for round_ in range(rounds):
         if candidates.size == 0:
             break
         flat[candidates, 1:] *= 0.7
+        if round_ < rounds - 1:  # re-check only the pixels still moving, as an N x 1 image
+            candidates = candidates[outside(flat[candidates][:, None, :])]
     return lab
 
 
@@ -74,13 +78,13 @@ def check_reference(reference_lab: np.ndarray) -> None:
 
 
 def reinhard_ab(target_lab: np.ndarray, reference_lab: np.ndarray) -> np.ndarray:
-    """Target ab with the reference's per-channel mean and standard deviation."""
-    target_ab = target_lab[:, :, 1:].reshape(-1, 2)
-    reference_ab = reference_lab[:, :, 1:].reshape(-1, 2)
-    t_mean, t_std = target_ab.mean(0), target_ab.std(0)
-    r_mean, r_std = reference_ab.mean(0), reference_ab.std(0)
+    """Target ab with the reference's per-channel mean and standard deviation (one affine pass)."""
+    (t_mean, t_std), (r_mean, r_std) = ([v[1:, 0] for v in cv2.meanStdDev(lab)] for lab in (target_lab, reference_lab))
     scale = np.where(t_std > 1e-6, r_std / np.maximum(t_std, 1e-6), 0.0)
-    return ((target_ab - t_mean) * scale + r_mean).reshape((*target_lab.shape[:2], 2)).astype(np.float32)
+    affine = np.zeros((2, 4))  # rows: a, b from (L, a, b, 1)
+    affine[[0, 1], [1, 2]] = scale
+    affine[:, 3] = r_mean - scale * t_mean
+    return cv2.transform(target_lab, affine).reshape((*target_lab.shape[:2], 2))
 
 
 def _resize_to_pixels(image: np.ndarray, pixels: int) -> np.ndarray:
@@ -222,9 +226,15 @@ def exemplar_ab(target_lab: np.ndarray, reference_lab: np.ndarray) -> np.ndarray
     # Matches are per pixel and noisy: model the change locally as linear in L, which smooths it
     # within regions of similar L, then apply that model to the full-resolution L.
     a, b = guided_coefficients(small_target[:, :, 0] / 100.0, change, SMOOTH_RADIUS, SMOOTH_EPS)
-    a = cv2.resize(a, (width, height), interpolation=cv2.INTER_LINEAR).reshape(height, width, 2)
-    b = cv2.resize(b, (width, height), interpolation=cv2.INTER_LINEAR).reshape(height, width, 2)
-    return target_lab[:, :, 1:] + a * (target_lab[:, :, :1] / 100.0) + b
+    model = cv2.resize(np.concatenate((a, b), axis=2), (width, height), interpolation=cv2.INTER_LINEAR)
+    new_ab = np.empty((height, width, 2), np.float32)
+
+    def apply(rows: slice) -> None:  # band by band, so the temporaries stay small
+        part = target_lab[rows]
+        new_ab[rows] = part[:, :, 1:] + model[rows, :, :2] * (part[:, :, :1] / np.float32(100)) + model[rows, :, 2:]
+
+    map_bands(height, apply)
+    return new_ab
 
 
 def _check_bgr(image: np.ndarray, name: str) -> None:
@@ -265,6 +275,14 @@ def transfer_from_lab(target_bgr: np.ndarray, reference_lab: np.ndarray, *, meth
         return target_bgr.copy()
     target_lab = to_lab(target_bgr)
     new_ab = (exemplar_ab if method == "exemplar" else reinhard_ab)(target_lab, reference_lab)
-    out = target_lab.copy()
-    out[:, :, 1:] = np.clip(target_lab[:, :, 1:] + strength * (new_ab - target_lab[:, :, 1:]), AB_MIN, AB_MAX)
-    return to_bgr(fit_to_gamut(out))
+    out = np.empty_like(target_bgr)
+
+    def finish(rows: slice) -> None:
+        lab = target_lab[rows]  # ours to change: made by to_lab above
+        ab = lab[:, :, 1:]
+        ab += strength * (new_ab[rows] - ab)
+        np.clip(ab, AB_MIN, AB_MAX, out=ab)
+        to_bgr(fit_to_gamut(lab), out=out[rows])
+
+    map_bands(target_lab.shape[0], finish)
+    return out

@@ -13,8 +13,8 @@ from torch import nn
 from conftest import gradient_photo
 from ddcolor import Colorizer
 from ddcolor.lab import to_bgr, unit_float
+from ddcolor.parallel import BAND_ROWS
 from ddcolor.pipeline import (
-    BAND_ROWS,
     DeviceOutOfMemoryError,
     compose,
     model_input,
