@@ -14,7 +14,6 @@ from cog import BasePredictor, Input, Path
 
 from ddcolor import Colorizer
 from ddcolor.images import OUTPUT_FORMATS, read_image, write_image
-from ddcolor.memory import keep_freed_memory
 from ddcolor.network import MODEL_SIZES
 from ddcolor.pipeline import DEFAULT_INPUT_SIZE, round_input_size
 from ddcolor.transfer import TRANSFER_METHODS
@@ -36,7 +35,6 @@ def _require_range(name: str, value: float, low: float, high: float) -> None:
 class Predictor(BasePredictor):
     def setup(self) -> None:
         """Load both models once, on the GPU when there is one (downloading missing weights)."""
-        keep_freed_memory()  # each request reuses the last one's memory instead of faulting in new pages
         self.colorizers = {
             size: Colorizer.from_checkpoint(ensure_checkpoint(size), model_size=size, device=None)
             for size in MODEL_SIZES

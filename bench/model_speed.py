@@ -104,14 +104,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--workdir", type=Path, help="keep synthetic checkpoints here between runs")
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument(
-        "--system-allocator", action="store_true", help="leave glibc's defaults (predict.py keeps freed memory)"
-    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     import torch
-
-    from ddcolor.memory import keep_freed_memory
 
     on_gpu = torch.cuda.is_available()
     batches = args.batches or ([1, 4, 16] if on_gpu else [1, 2])
@@ -119,8 +114,6 @@ def main() -> None:
     workdir = args.workdir or Path(tempfile.gettempdir()) / "ddcolor-bench"
     workdir.mkdir(parents=True, exist_ok=True)
     if args.one:
-        if not args.system_allocator:
-            keep_freed_memory()
         result = measure(
             args.one,
             input_size=args.input_size,
@@ -136,14 +129,11 @@ def main() -> None:
         command = [sys.executable, __file__, "--one", size, "--input-size", str(args.input_size)]
         command += ["--runs", str(args.runs), "--workdir", str(workdir)]
         command += ["--batches", *map(str, batches), "--precisions", *precisions]
-        command += ["--system-allocator"] if args.system_allocator else []
         done = subprocess.run(command, capture_output=True, text=True, check=True)
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
 
     first = results[0]
-    allocator = "glibc defaults" if args.system_allocator else "freed memory kept, as predict.py does"
-    print(f"device: {first['gpu'] or 'cpu'}, torch threads: {first['threads']}, input {args.input_size}px")
-    print(f"allocator: {allocator}\n")
+    print(f"device: {first['gpu'] or 'cpu'}, torch threads: {first['threads']}, input {args.input_size}px\n")
     print("| model | batch | precision | latency | images/s | plain fp32 eager | ratio to plain |")
     print("|---|---|---|---|---|---|---|")
     for result in results:

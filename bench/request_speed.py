@@ -27,7 +27,6 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from common import plain_forward, timed  # noqa: E402
 from ddcolor.images import Photo, decode_image, encode_image  # noqa: E402
-from ddcolor.memory import keep_freed_memory  # noqa: E402
 from ddcolor.pipeline import (  # noqa: E402
     DEFAULT_UPSAMPLE,
     Colorizer,
@@ -102,15 +101,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "ddcolor-bench")
     parser.add_argument("--json", type=Path)
-    parser.add_argument(
-        "--system-allocator", action="store_true", help="leave glibc's defaults (predict.py keeps freed memory)"
-    )
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    kept = not args.system_allocator and keep_freed_memory()
-    allocator = "freed memory kept, as predict.py does" if kept else "glibc defaults"
-    print(f"device: {'cuda' if torch.cuda.is_available() else 'cpu'}, torch threads: {torch.get_num_threads()}")
-    print(f"allocator: {allocator}\n")
+    print(f"device: {'cuda' if torch.cuda.is_available() else 'cpu'}, torch threads: {torch.get_num_threads()}\n")
     rows = [row for size in args.sizes for row in measure(size, args.workdir, args.runs)]
     print("| model | model call at 512 | plain fp32 eager (upstream order) | ratio |")
     print("|---|---|---|---|")

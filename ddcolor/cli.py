@@ -13,7 +13,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ddcolor.images import OUTPUT_FORMATS, read_image, write_image
-from ddcolor.memory import keep_freed_memory
 from ddcolor.network import MODEL_SIZES
 from ddcolor.pipeline import DEFAULT_INPUT_SIZE, UPSAMPLE_MODES, round_input_size
 from ddcolor.weights import WeightsNotFoundError, download_checkpoint, ensure_checkpoint, sizes_for
@@ -63,7 +62,6 @@ def run_colorize(args: argparse.Namespace) -> int:
         print(f"skipping {skipped} photo(s) already colorized in {args.output} (use --overwrite to redo them)")
     if not todo:
         return 0
-    keep_freed_memory()  # one photo after another: reuse memory instead of faulting in new pages
     try:
         checkpoint = ensure_checkpoint(args.model_size)
         colorizer = Colorizer.from_checkpoint(

@@ -81,30 +81,3 @@ def test_memory_grows_linearly_with_the_photo_not_faster(tiny_checkpoint, with_r
     small, large = (peak_memory_growth_bytes(mp, tiny_checkpoint, with_reference) for mp in (2, 8))
     bytes_per_pixel = (large - small) / 6e6
     assert 0 < bytes_per_pixel < budget
-
-
-FREED_MEMORY_SCRIPT = """
-import re, sys
-from pathlib import Path
-import numpy as np
-from ddcolor.memory import keep_freed_memory
-def rss_mb():
-    return int(re.search(r"VmRSS:\\s+(\\d+) kB", Path("/proc/self/status").read_text()).group(1)) / 1024
-changed = keep_freed_memory() if sys.argv[1] == "keep" else False
-before = rss_mb()
-block = np.ones(200 * 2**20 // 8)  # 200 MB, every page touched
-del block
-print(changed, round(rss_mb() - before))
-"""
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
-def test_a_server_keeps_freed_memory_for_the_next_request():
-    def run(mode: str) -> tuple[str, int]:
-        command = [sys.executable, "-c", FREED_MEMORY_SCRIPT, mode]
-        changed, kept_mb = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
-        return changed, int(kept_mb)
-
-    changed, kept_mb = run("keep")
-    assert changed == "True" and kept_mb > 150  # still mapped: the next photo reuses it
-    assert run("default")[1] < 50  # glibc's default returns it to the system
