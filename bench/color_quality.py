@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ddcolor.lab import to_bgr, to_lab  # noqa: E402
-from ddcolor.pipeline import UPSAMPLE_MODES, Colorizer, compose, upsample_ab  # noqa: E402
+from ddcolor.pipeline import Colorizer, compose  # noqa: E402
+from ddcolor.resample import UPSAMPLE_MODES, upsample_ab  # noqa: E402
 from ddcolor.transfer import TRANSFER_METHODS, transfer_colors  # noqa: E402
 
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry", "retina")

@@ -32,8 +32,8 @@ from ddcolor.pipeline import (  # noqa: E402
     Colorizer,
     compose,
     model_input,
-    upsample_ab,
 )
+from ddcolor.resample import upsample_ab  # noqa: E402
 from ddcolor.synthetic import write_synthetic_checkpoint  # noqa: E402
 
 # A black-and-white photo arrives as a gray JPEG, or as a color JPEG when it was scanned in color

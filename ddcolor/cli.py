@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ddcolor.images import OUTPUT_FORMATS, read_image, write_image
 from ddcolor.network import MODEL_SIZES
-from ddcolor.pipeline import DEFAULT_INPUT_SIZE, UPSAMPLE_MODES, round_input_size
+from ddcolor.pipeline import DEFAULT_INPUT_SIZE, round_input_size
+from ddcolor.resample import UPSAMPLE_MODES
 from ddcolor.weights import WeightsNotFoundError, download_checkpoint, ensure_checkpoint, sizes_for
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif"}

@@ -12,6 +12,8 @@ import functools
 import cv2
 import numpy as np
 
+AB_MIN, AB_MAX = -128.0, 127.0  # the a, b range of 8-bit Lab; wider values are clamped where colors are made
+
 
 @functools.cache
 def _unit_table() -> np.ndarray:

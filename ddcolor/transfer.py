@@ -20,11 +20,10 @@ import cv2
 import numpy as np
 import torch
 
-from ddcolor.lab import to_bgr, to_lab
+from ddcolor.lab import AB_MAX, AB_MIN, to_bgr, to_lab
 from ddcolor.parallel import map_bands
 
 TRANSFER_METHODS = ("exemplar", "reinhard")
-AB_MIN, AB_MAX = -128.0, 127.0
 MIN_REFERENCE_CHROMA = 5.0  # 99th-percentile Lab chroma below this: a black-and-white photo
 WORK_PIXELS = 22_000  # matching resolution of the target (about 150 x 150)
 REFERENCE_PIXELS = 12_000  # matching resolution of the reference

@@ -14,13 +14,8 @@ from conftest import gradient_photo
 from ddcolor import Colorizer
 from ddcolor.lab import to_bgr, unit_float
 from ddcolor.parallel import BAND_ROWS
-from ddcolor.pipeline import (
-    DeviceOutOfMemoryError,
-    compose,
-    model_input,
-    resize_unit_float,
-    round_input_size,
-)
+from ddcolor.pipeline import DeviceOutOfMemoryError, compose, model_input, round_input_size
+from ddcolor.resample import resize_unit_float
 
 
 class ConstantAB(nn.Module):
