@@ -16,7 +16,6 @@ Photos are scikit-image's bundled color photos (no downloads).
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -32,6 +31,7 @@ from torch import nn
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import write_json  # noqa: E402
 from ddcolor.lab import to_bgr, to_lab  # noqa: E402
 from ddcolor.pipeline import Colorizer, compose  # noqa: E402
 from ddcolor.resample import UPSAMPLE_MODES, upsample_ab  # noqa: E402
@@ -201,9 +201,7 @@ def main() -> None:
     print("\n(c) Time on this machine (2 threads)\n")
     for key, seconds in times.items():
         print(f"- {key}: {seconds * 1000:.0f} ms")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"transfer": transfer, "upsampling": upsampling, "times": times}, indent=1))
+    write_json(args.json, {"transfer": transfer, "upsampling": upsampling, "times": times})
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import statistics
 import time
@@ -45,3 +46,10 @@ def reset_peak_rss() -> None:
 def peak_rss_gb() -> float:
     """Peak resident memory since the start or the last `reset_peak_rss`."""
     return int(re.search(r"VmHWM:\s+(\d+) kB", Path("/proc/self/status").read_text()).group(1)) / 2**20
+
+
+def write_json(path: Path | None, figures: object) -> None:
+    """Write a benchmark's figures where `--json` asked for them (nothing when it did not)."""
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(figures, indent=1))

@@ -28,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+from common import write_json  # noqa: E402
+
 
 def measure(size: str, *, input_size: int, batches: list[int], precisions: list[str], runs: int, workdir: Path):
     import torch
@@ -150,9 +152,7 @@ def main() -> None:
             f"| {r['model']} | {r['load_pth_s']:.2f} s | {r['load_safetensors_s']:.2f} s | "
             f"{r['load_safetensors_s'] / r['load_pth_s']:.2f} | {r['peak_rss_gb']:.2f} GB | {gpu} |"
         )
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=1))
+    write_json(args.json, results)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ whole request (decode to encoded PNG).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -25,7 +24,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from common import plain_forward, timed  # noqa: E402
+from common import plain_forward, timed, write_json  # noqa: E402
 from ddcolor.images import Photo, decode_image, encode_image  # noqa: E402
 from ddcolor.pipeline import (  # noqa: E402
     DEFAULT_UPSAMPLE,
@@ -132,9 +131,7 @@ def main() -> None:
                 f"{r['libpng_one_core_s']:.3f} s with libpng on one core "
                 f"({r['encode_png_s'] / r['libpng_one_core_s']:.2f}x)"
             )
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(rows, indent=1))
+    write_json(args.json, rows)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import write_json  # noqa: E402
 from ddcolor.checkpoint import load_package_state  # noqa: E402
 from ddcolor.network import MODEL_SIZES  # noqa: E402
 from ddcolor.synthetic import write_synthetic_checkpoint  # noqa: E402
@@ -86,9 +87,7 @@ def main() -> None:
         print(f"| {source} | {row['import_s']:.2f} s | {row['setup_s']:.2f} s | {row['peak_rss_gb']:.2f} GB |")
     ratio = rows["safetensors cache"]["setup_s"] / rows[".pth files"]["setup_s"]
     print(f"\nsafetensors cache / .pth files: {ratio:.2f} (target <= 0.5)")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"rows": rows, "cache_to_pth_ratio": ratio}, indent=1))
+    write_json(args.json, {"rows": rows, "cache_to_pth_ratio": ratio})
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ TESTS = ROOT / "tests"
 sys.path[:0] = [str(ROOT), str(TESTS)]
 
 from cog_server import CogServer, data_url  # noqa: E402
+from common import write_json  # noqa: E402
 from conftest import gradient_photo  # noqa: E402
 from ddcolor.network import MODEL_SIZES  # noqa: E402
 from ddcolor.synthetic import write_synthetic_checkpoint  # noqa: E402
@@ -226,9 +227,7 @@ def main() -> None:
     print(f"files left beyond the last output: {len(report.files_left)}")
     for line in report.good_failed + report.bad_not_clean + report.files_left:
         print("  -", line)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({**asdict(report), "rss_growth": report.rss_growth}, indent=1))
+    write_json(args.json, {**asdict(report), "rss_growth": report.rss_growth})
     print("PASS" if report.passed else "FAIL")
     sys.exit(0 if report.passed else 1)
 

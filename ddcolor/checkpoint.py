@@ -174,12 +174,11 @@ def _read_cache(cache: Path, checkpoint: Path, device: torch.device) -> dict[str
     if not cache.exists():
         return None
     try:
-        with safe_open(cache, framework="pt") as handle:
-            metadata = handle.metadata() or {}
-        if metadata != _source_stamp(checkpoint):
-            log.info("safetensors cache %s is stale; rebuilding it from %s", cache, checkpoint.name)
-            return None
-        return load_file(cache, device=str(device))
+        with safe_open(cache, framework="pt", device=str(device)) as handle:
+            if (handle.metadata() or {}) != _source_stamp(checkpoint):
+                log.info("safetensors cache %s is stale; rebuilding it from %s", cache, checkpoint.name)
+                return None
+            return {name: handle.get_tensor(name) for name in handle.keys()}  # noqa: SIM118 (not a dict)
     except (OSError, SafetensorError) as error:
         log.warning("safetensors cache %s is unreadable (%s); rebuilding it", cache, error)
         return None

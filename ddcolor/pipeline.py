@@ -8,7 +8,6 @@ full size and joined with the full-resolution L, so the output keeps every detai
 from __future__ import annotations
 
 import itertools
-import logging
 import os
 import time
 from collections.abc import Iterable
@@ -31,8 +30,6 @@ DEFAULT_INPUT_SIZE = 512
 INPUT_SIZE_MULTIPLE = 32
 PRECISIONS = ("fp32", "bf16")
 COMPILE_ENV = "DDCOLOR_COMPILE"  # "1": torch.compile the model (pays off only for long-running servers)
-
-log = logging.getLogger(__name__)
 
 
 class DeviceOutOfMemoryError(RuntimeError):
@@ -153,8 +150,7 @@ class Colorizer:
         tensors = itertools.chain(model.parameters(), model.buffers())
         if any(tensor.device != self.device for tensor in tensors):  # `to` walks every tensor: skip it when done
             model = model.to(self.device)
-        if model.training:  # `eval` walks every module too; `load_model` already did it
-            model = model.eval()
+        model = model.eval()
         if self.device.type == "cuda":
             # Convolutions run fastest channels-last on tensor cores; cuDNN picks the fastest
             # algorithm per input shape (the first call at a size pays for it: see `warm_up`).

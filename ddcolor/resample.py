@@ -67,8 +67,9 @@ def upsample_ab(ab: np.ndarray, size: tuple[int, int], mode: str) -> np.ndarray:
     """(2, S, S) -> (2, H, W) float32. `nearest` is upstream's legacy nearest, unclamped (parity).
 
     The smooth modes use OpenCV (half-pixel centres, cubic a = -0.75, like torch's
-    `align_corners=False`), about ten times faster than `F.interpolate` at 12 MP, and clamp a, b
-    to the valid range: cubic overshoot would otherwise reach colors Lab cannot hold.
+    `align_corners=False`), about four times faster than `F.interpolate` at 12 MP here (0.03
+    against 0.13 s for bicubic), and clamp a, b to the valid range: cubic overshoot would
+    otherwise reach colors Lab cannot hold.
     """
     if check_upsample(mode) == "nearest":
         return F.interpolate(torch.from_numpy(np.ascontiguousarray(ab))[None], size=size)[0].numpy()

@@ -46,7 +46,7 @@ def fit_to_gamut(lab: np.ndarray, *, tolerance: float = 0.5, rounds: int = 6) ->
     A dark pixel given a vivid color would otherwise come out brighter or darker than the
     target; shrinking its a, b keeps its L and hue instead.
     """
-    lab = np.ascontiguousarray(lab).copy()
+    lab = np.array(lab, order="C")  # a copy, contiguous
     flat = lab.reshape(-1, 3)
 
     def outside(pixels: np.ndarray) -> np.ndarray:
