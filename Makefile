@@ -11,6 +11,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip uninstall --quiet --yes opencv-python-headless  # an older venv's; the contrib build replaces it
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 

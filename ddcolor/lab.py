@@ -42,3 +42,26 @@ def gray_lightness() -> np.ndarray:
     """Lab L of each gray level (256 float32), from the same conversion as color photos get."""
     levels = np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2)
     return np.ascontiguousarray(to_lab(levels)[0, :, 0])
+
+
+def fit_to_gamut(lab: np.ndarray, *, tolerance: float = 0.5, rounds: int = 6) -> np.ndarray:
+    """Desaturate the colors that RGB cannot show, so clipping does not change their lightness.
+
+    A dark pixel given a vivid color would otherwise come out brighter or darker than the
+    target; shrinking its a, b keeps its L and hue instead.
+    """
+    lab = np.array(lab, order="C")  # a copy, contiguous
+    flat = lab.reshape(-1, 3)
+
+    def outside(pixels: np.ndarray) -> np.ndarray:
+        shown = cv2.cvtColor(cv2.cvtColor(pixels, cv2.COLOR_Lab2BGR), cv2.COLOR_BGR2Lab)
+        return np.abs(shown[..., 0] - pixels[..., 0]).reshape(-1) > tolerance
+
+    candidates = np.flatnonzero(outside(lab))
+    for round_ in range(rounds):
+        if candidates.size == 0:
+            break
+        flat[candidates, 1:] *= 0.7
+        if round_ < rounds - 1:  # re-check only the pixels still moving, as an N x 1 image
+            candidates = candidates[outside(flat[candidates][:, None, :])]
+    return lab

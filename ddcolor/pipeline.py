@@ -10,7 +10,8 @@ from __future__ import annotations
 import itertools
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -23,6 +24,7 @@ from ddcolor.images import Photo
 from ddcolor.lab import gray_lightness, to_bgr, to_lab
 from ddcolor.parallel import map_bands
 from ddcolor.resample import check_upsample, resize_unit_float, upsample_ab
+from ddcolor.saturation import check_saturation, saturate
 from ddcolor.transfer import transfer_from_lab, validate_transfer
 
 DEFAULT_UPSAMPLE = "bicubic"  # best of the modes in bench/color_quality.py; "nearest" = parity
@@ -128,6 +130,46 @@ def compose(image: np.ndarray, ab: np.ndarray) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class PostSteps:
+    """What is done to a colorized photo after the model, in this one order: reference
+    transfer, then hints, then saturation. Each step is `(colorized, ...) -> colorized` with L
+    kept; `prepare` checks every argument before any model work is spent."""
+
+    reference_lab: np.ndarray | None = None
+    reference_method: str = "exemplar"
+    reference_strength: float = 1.0
+    saturation: float = 1.0
+
+    @classmethod
+    def prepare(
+        cls,
+        *,
+        reference: np.ndarray | None = None,
+        reference_method: str = "exemplar",
+        reference_strength: float = 1.0,
+        saturation: float = 1.0,
+    ) -> PostSteps:
+        reference_lab = None
+        if reference is not None:
+            reference_lab = validate_transfer(as_bgr(reference), method=reference_method, strength=reference_strength)
+        return cls(reference_lab, reference_method, reference_strength, check_saturation(saturation))
+
+    def apply(self, colorized: np.ndarray, hints: np.ndarray | None = None) -> np.ndarray:
+        """uint8 BGR in, uint8 BGR out; `hints` is this photo's BGRA stroke overlay, if any."""
+        if self.reference_lab is not None:
+            colorized = transfer_from_lab(
+                colorized, self.reference_lab, method=self.reference_method, strength=self.reference_strength
+            )
+        if hints is not None:
+            from ddcolor.hints import apply_hints
+
+            colorized = apply_hints(colorized, hints)
+        if self.saturation != 1.0:
+            colorized = saturate(colorized, self.saturation)
+        return colorized
+
+
 class Colorizer:
     """A DDColor model on a device plus the pipeline around it.
 
@@ -215,9 +257,12 @@ class Colorizer:
             f"{height}; try a smaller input_size (or fewer images at once)"
         )
 
-    def colorize(self, image: np.ndarray, **options) -> np.ndarray:
-        """uint8 BGR or gray in, uint8 BGR of the same size out; options as `colorize_batch`."""
-        return self.colorize_batch([image], **options)[0]
+    def colorize(self, image: np.ndarray, *, hints: np.ndarray | None = None, **options) -> np.ndarray:
+        """uint8 BGR or gray in, uint8 BGR of the same size out; options as `colorize_batch`.
+
+        `hints`: a uint8 BGRA overlay the size of the photo (`ddcolor.hints.apply_hints`).
+        """
+        return self.colorize_batch([image], hints=None if hints is None else [hints], **options)[0]
 
     def colorize_photo(self, photo: Photo, **options) -> Photo:
         """Colorize a decoded `Photo`, keeping its alpha plane."""
@@ -233,27 +278,32 @@ class Colorizer:
         reference: np.ndarray | None = None,
         reference_method: str = "exemplar",
         reference_strength: float = 1.0,
+        hints: Sequence[np.ndarray | None] | None = None,
+        saturation: float = 1.0,
     ) -> list[np.ndarray]:
         """Colorize many uint8 BGR or gray photos, `batch_size` at a time through the model; sizes may differ.
 
-        With a `reference` (uint8 BGR color photo), its colors are carried onto each result by
-        `ddcolor.transfer.transfer_colors` with the given method and strength.
+        Then the post-steps (`PostSteps`): with a `reference` (uint8 BGR color photo), its colors
+        are carried onto each result by `ddcolor.transfer.transfer_colors` with the given method
+        and strength; `hints` (one BGRA overlay or None per photo) recolor the painted regions;
+        `saturation` scales a and b (0 gray, 1 unchanged, 2 twice as vivid).
         """
         upsample = check_upsample(upsample or DEFAULT_UPSAMPLE)
         size = _check_input_size(input_size or self.input_size)
         images = [as_pixels(image) for image in images]
-        reference_lab = None
-        if reference is not None:
-            reference_lab = validate_transfer(as_bgr(reference), method=reference_method, strength=reference_strength)
+        hints = list(hints) if hints is not None else [None] * len(images)
+        if len(hints) != len(images):
+            raise ValueError(f"got {len(hints)} hint overlays for {len(images)} photos")
+        steps = PostSteps.prepare(
+            reference=reference,
+            reference_method=reference_method,
+            reference_strength=reference_strength,
+            saturation=saturation,
+        )
         results: list[np.ndarray] = []
         for start in range(0, len(images), max(1, batch_size)):
             chunk = images[start : start + max(1, batch_size)]
             batch = torch.from_numpy(np.stack([model_input(image, size) for image in chunk]))
             for image, ab in zip(chunk, self.predict_ab(batch), strict=True):
                 results.append(compose(image, upsample_ab(ab.numpy(), image.shape[:2], upsample)))
-        if reference_lab is not None:
-            results = [
-                transfer_from_lab(result, reference_lab, method=reference_method, strength=reference_strength)
-                for result in results
-            ]
-        return results
+        return [steps.apply(result, hint) for result, hint in zip(results, hints, strict=True)]

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 import torch
 
-from ddcolor.lab import AB_MAX, AB_MIN, to_bgr, to_lab
+from ddcolor.lab import AB_MAX, AB_MIN, fit_to_gamut, to_bgr, to_lab
 from ddcolor.parallel import map_bands
 
 TRANSFER_METHODS = ("exemplar", "reinhard")
@@ -38,29 +38,6 @@ COHERENCE_FLOOR = 0.05  # support that an isolated candidate keeps, so no pixel 
 COHERENCE_POWER = 6.0  # how strongly agreement overrides feature similarity
 COHERENCE_ROUNDS = 3
 SMOOTH_RADIUS, SMOOTH_EPS = 2, 1e-4  # guided filter of the change, at matching size, L scaled to [0, 1]
-
-
-def fit_to_gamut(lab: np.ndarray, *, tolerance: float = 0.5, rounds: int = 6) -> np.ndarray:
-    """Desaturate the colors that RGB cannot show, so clipping does not change their lightness.
-
-    A dark pixel given a vivid color would otherwise come out brighter or darker than the
-    target; shrinking its a, b keeps its L and hue instead.
-    """
-    lab = np.array(lab, order="C")  # a copy, contiguous
-    flat = lab.reshape(-1, 3)
-
-    def outside(pixels: np.ndarray) -> np.ndarray:
-        shown = cv2.cvtColor(cv2.cvtColor(pixels, cv2.COLOR_Lab2BGR), cv2.COLOR_BGR2Lab)
-        return np.abs(shown[..., 0] - pixels[..., 0]).reshape(-1) > tolerance
-
-    candidates = np.flatnonzero(outside(lab))
-    for round_ in range(rounds):
-        if candidates.size == 0:
-            break
-        flat[candidates, 1:] *= 0.7
-        if round_ < rounds - 1:  # re-check only the pixels still moving, as an N x 1 image
-            candidates = candidates[outside(flat[candidates][:, None, :])]
-    return lab
 
 
 def chroma(lab: np.ndarray) -> np.ndarray:
