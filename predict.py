@@ -6,9 +6,7 @@ library, which the command line shares.
 
 from __future__ import annotations
 
-import shutil
 import tempfile
-import uuid
 
 from cog import BasePredictor, Input, Path
 
@@ -16,25 +14,17 @@ from ddcolor import Colorizer
 from ddcolor.images import OUTPUT_FORMATS, read_image, write_image
 from ddcolor.network import MODEL_SIZES
 from ddcolor.pipeline import DEFAULT_INPUT_SIZE, round_input_size
+from ddcolor.serving import fresh_output_path, require_choice, require_range, show_library_logs
 from ddcolor.transfer import TRANSFER_METHODS
 from ddcolor.weights import ensure_checkpoint
 
 MIN_INPUT_SIZE, MAX_INPUT_SIZE = 256, 1024
 
 
-def _require_choice(name: str, value: object, choices: tuple) -> None:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(str, choices))}, got {value!r}")
-
-
-def _require_range(name: str, value: float, low: float, high: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise ValueError(f"{name} must be a number from {low} to {high}, got {value!r}")
-
-
 class Predictor(BasePredictor):
     def setup(self) -> None:
         """Load both models once, on the GPU when there is one (downloading missing weights)."""
+        show_library_logs()
         self.colorizers = {
             size: Colorizer.from_checkpoint(ensure_checkpoint(size), model_size=size, device=None)
             for size in MODEL_SIZES
@@ -80,11 +70,11 @@ class Predictor(BasePredictor):
             default=1.0,
         ),
     ) -> Path:
-        _require_choice("model_size", model_size, MODEL_SIZES)
-        _require_choice("output_format", output_format, OUTPUT_FORMATS)
-        _require_choice("reference_method", reference_method, TRANSFER_METHODS)
-        _require_range("input_size", input_size, MIN_INPUT_SIZE, MAX_INPUT_SIZE)
-        _require_range("reference_strength", reference_strength, 0.0, 1.0)
+        require_choice("model_size", model_size, MODEL_SIZES)
+        require_choice("output_format", output_format, OUTPUT_FORMATS)
+        require_choice("reference_method", reference_method, TRANSFER_METHODS)
+        require_range("input_size", input_size, MIN_INPUT_SIZE, MAX_INPUT_SIZE)
+        require_range("reference_strength", reference_strength, 0.0, 1.0)
 
         photo = read_image(image)
         reference_bgr = read_image(reference, what="reference").bgr if reference is not None else None
@@ -95,7 +85,4 @@ class Predictor(BasePredictor):
             reference_method=reference_method,
             reference_strength=float(reference_strength),
         )
-        # The server has already sent earlier results (one prediction at a time): drop them.
-        shutil.rmtree(self.output_dir, ignore_errors=True)
-        self.output_dir.mkdir(parents=True, exist_ok=True)
-        return Path(write_image(result, self.output_dir / f"colorized-{uuid.uuid4().hex[:12]}.{output_format}"))
+        return Path(write_image(result, fresh_output_path(self.output_dir, "colorized", output_format)))
