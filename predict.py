@@ -11,6 +11,7 @@ import tempfile
 from cog import BasePredictor, Input, Path
 
 from ddcolor import Colorizer
+from ddcolor.hints import hints_overlay
 from ddcolor.images import OUTPUT_FORMATS, read_image, write_image
 from ddcolor.network import MODEL_SIZES
 from ddcolor.pipeline import DEFAULT_INPUT_SIZE, round_input_size
@@ -69,6 +70,11 @@ class Predictor(BasePredictor):
             le=1.0,
             default=1.0,
         ),
+        hints: Path | None = Input(
+            description="Optional color hints: a transparent PNG/WebP of color strokes, or a copy of the photo with "
+            "strokes painted on it. The painted regions take those colors; the rest keeps its colors.",
+            default=None,
+        ),
     ) -> Path:
         require_choice("model_size", model_size, MODEL_SIZES)
         require_choice("output_format", output_format, OUTPUT_FORMATS)
@@ -78,11 +84,13 @@ class Predictor(BasePredictor):
 
         photo = read_image(image)
         reference_bgr = read_image(reference, what="reference").bgr if reference is not None else None
+        hints_bgra = hints_overlay(read_image(hints, what="hints"), photo) if hints is not None else None
         result = self.colorizers[model_size].colorize_photo(
             photo,
             input_size=round_input_size(int(input_size)),
             reference=reference_bgr,
             reference_method=reference_method,
             reference_strength=float(reference_strength),
+            hints=hints_bgra,
         )
         return Path(write_image(result, fresh_output_path(self.output_dir, "colorized", output_format)))

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from ddcolor.hints import hints_overlay
 from ddcolor.images import OUTPUT_FORMATS, read_image, write_image
 from ddcolor.network import MODEL_SIZES
 from ddcolor.pipeline import DEFAULT_INPUT_SIZE, round_input_size
@@ -19,17 +20,34 @@ from ddcolor.resample import UPSAMPLE_MODES
 from ddcolor.weights import WeightsNotFoundError, download_checkpoint, ensure_checkpoint, sizes_for
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif"}
+HINTS_SUFFIX = ".hints.png"  # `<name>.hints.png` beside `<name>.jpg` holds that photo's color hints
 
 log = logging.getLogger("ddcolor")
 
 
+def is_hints_file(path: Path) -> bool:
+    return path.name.lower().endswith(HINTS_SUFFIX)
+
+
 def iter_inputs(paths: Sequence[Path]) -> Iterator[Path]:
-    """Files as given, and the image files inside folders (recursively, sorted)."""
+    """Files as given, and the image files inside folders (recursively, sorted); hints files are no photos."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-        else:
+            yield from sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not is_hints_file(p)
+            )
+        elif not is_hints_file(path):
             yield path
+
+
+def hints_for(source: Path, given: Path | None) -> Path | None:
+    """The hints file of a photo: `--hints` when given, else `<name>.hints.png` beside it, if there."""
+    if given is not None:
+        return given
+    beside = source.with_name(source.stem + HINTS_SUFFIX)
+    return beside if beside.is_file() else None
 
 
 def output_path_for(source: Path, output_dir: Path, output_format: str) -> Path:
@@ -56,6 +74,13 @@ def run_colorize(args: argparse.Namespace) -> int:
     if not sources:
         print("error: no image files found in the given inputs", file=sys.stderr)
         return 2
+    if args.hints is not None and len(sources) > 1:
+        print(
+            f"error: --hints is for one photo, but the inputs hold {len(sources)}; for folders, put each photo's "
+            f"hints beside it as <name>{HINTS_SUFFIX}",
+            file=sys.stderr,
+        )
+        return 2
     args.output.mkdir(parents=True, exist_ok=True)
     todo = [s for s in sources if args.overwrite or not output_path_for(s, args.output, args.format).exists()]
     skipped = len(sources) - len(todo)
@@ -78,12 +103,15 @@ def run_colorize(args: argparse.Namespace) -> int:
         for source in progress:
             try:
                 photo = read_image(source)
+                hints_file = hints_for(source, args.hints)
+                hints = hints_overlay(read_image(hints_file, what="hints"), photo) if hints_file else None
                 result = colorizer.colorize_photo(
                     photo,
                     upsample=args.upsample,
                     reference=reference,
                     reference_method=args.reference_method,
                     reference_strength=args.reference_strength,
+                    hints=hints,
                 )
                 write_image(result, output_path_for(source, args.output, args.format))
             except ValueError as error:
@@ -112,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     colorize.add_argument("--reference", type=Path, help="a color photo whose colors steer the result")
     colorize.add_argument("--reference-method", default="exemplar", choices=("exemplar", "reinhard"))
     colorize.add_argument("--reference-strength", type=float, default=1.0, help="0 (none) to 1 (full)")
+    colorize.add_argument(
+        "--hints", type=Path, help=f"color strokes for the one input photo (in folders: <name>{HINTS_SUFFIX})"
+    )
     colorize.add_argument("--model-size", default="large", choices=MODEL_SIZES)
     colorize.add_argument("--input-size", type=int, default=DEFAULT_INPUT_SIZE, help="working resolution (x32)")
     colorize.add_argument("--format", default="png", choices=OUTPUT_FORMATS)

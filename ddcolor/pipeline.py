@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from ddcolor.checkpoint import load_model
+from ddcolor.hints import apply_hints, check_hints
 from ddcolor.images import Photo
 from ddcolor.lab import gray_lightness, to_bgr, to_lab
 from ddcolor.parallel import map_bands
@@ -162,8 +163,6 @@ class PostSteps:
                 colorized, self.reference_lab, method=self.reference_method, strength=self.reference_strength
             )
         if hints is not None:
-            from ddcolor.hints import apply_hints
-
             colorized = apply_hints(colorized, hints)
         if self.saturation != 1.0:
             colorized = saturate(colorized, self.saturation)
@@ -294,6 +293,9 @@ class Colorizer:
         hints = list(hints) if hints is not None else [None] * len(images)
         if len(hints) != len(images):
             raise ValueError(f"got {len(hints)} hint overlays for {len(images)} photos")
+        for image, hint in zip(images, hints, strict=True):
+            if hint is not None:
+                check_hints(hint, image.shape)
         steps = PostSteps.prepare(
             reference=reference,
             reference_method=reference_method,

@@ -1,0 +1,231 @@
+"""Color hints: a few painted strokes recolor the regions they sit in, L kept exactly.
+
+A post-step like the reference transfer and saturation: `(colorized, hints) -> colorized`.
+What spreads is each stroke's *correction*, painted ab minus the automatic ab under it, never
+the painted color itself: a region a stroke does not reach keeps the automatic colors, so a
+few strokes fix what the model got wrong instead of repainting the whole photo.
+
+The correction spreads two ways, both at a reduced working size:
+- in the image, with OpenCV's fast global smoother guided by the automatic result's Lab, so it
+  fills the stroke's region and stops at edges of lightness and of color (an automatic
+  colorizer is usually wrong per object, and its object boundaries show in its a, b);
+- in color space, to pixels the automatic result colored like the stroke's pixels (a splat on
+  an a-b grid, blurred and read back per pixel), because the same wrong color elsewhere is
+  usually the same mistake.
+Each way carries a confidence that falls to 0 away from the strokes (in the image, or in a-b),
+so untouched regions keep their colors. The working-size correction is applied at full
+resolution through a guided filter's local linear model in the full-resolution L (as
+`ddcolor.transfer` does), and the painted pixels themselves take the painted a, b.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import cv2
+import numpy as np
+
+from ddcolor.images import Photo
+from ddcolor.lab import AB_MAX, AB_MIN, fit_to_gamut, to_bgr, to_lab
+from ddcolor.parallel import map_bands
+from ddcolor.transfer import guided_coefficients
+
+log = logging.getLogger("ddcolor")
+
+WORK_PIXELS = 250_000  # the correction is solved at about this size; finer detail comes from the full-res L
+SMOOTH_LAMBDA = 3000.0  # fast global smoother's reach: about sqrt(lambda) working pixels in a flat region
+SMOOTH_SIGMA = 4.0  # guide difference at which the spread is blocked
+GUIDE_L_SCALE, GUIDE_AB_SCALE = 1.0, 2.0  # guide units per Lab unit: color edges count more than lightness texture
+SPATIAL_REACH = 1.0  # smoother response x lambda at which the image confidence reaches 1 - 1/e
+AB_BIN = 4.0  # a-b grid cell for the color-space spread
+AB_SIGMA = 5.0  # a-b distance over which pixels count as colored "the same way"
+COLOR_REACH = 4.0  # stroke pixels (working size) of one color at which the color confidence reaches 1 - 1/e
+COLOR_WEIGHT = 0.3  # how far the color-space spread is trusted against the image spread
+GRAY_CHROMA = 10.0  # automatic chroma below which a color is no decision of the model: not spread in color space
+GUIDE_RADIUS, GUIDE_EPS = 2, 1e-4  # the full-resolution model of the correction, L scaled to [0, 1]
+STROKE_DIFFERENCE = 12.0  # a, b distance from the photo that makes a pixel of a painted copy a stroke
+ASPECT_TOLERANCE = 0.01  # relative aspect-ratio difference still scaled
+
+
+def check_strength(strength: float) -> float:
+    number = isinstance(strength, int | float) and not isinstance(strength, bool)
+    if not number or not 0.0 <= strength <= 1.0:
+        raise ValueError(f"hint strength must be a number from 0 to 1, got {strength!r}")
+    return float(strength)
+
+
+def check_hints(hints_bgra: np.ndarray, shape: tuple[int, ...]) -> None:
+    """Refuse an overlay that is not uint8 BGRA the size of the photo of `shape` (H, W, ...)."""
+    if not isinstance(hints_bgra, np.ndarray) or hints_bgra.dtype != np.uint8:
+        raise ValueError("hints must be a uint8 BGRA image of shape (H, W, 4)")
+    if hints_bgra.ndim != 3 or hints_bgra.shape[2] != 4:
+        raise ValueError(f"hints must be a BGRA image of shape (H, W, 4), got {hints_bgra.shape}")
+    if hints_bgra.shape[:2] != tuple(shape[:2]):
+        (hh, hw), (ph, pw) = hints_bgra.shape[:2], shape[:2]
+        raise ValueError(f"the hints are {hw}x{hh} but the photo is {pw}x{ph}; they must be the same size")
+
+
+def _working_size(height: int, width: int) -> tuple[int, int]:
+    scale = min(1.0, (WORK_PIXELS / (height * width)) ** 0.5)
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def _color_spread(
+    stroke_ab: np.ndarray, weights: np.ndarray, change: np.ndarray, small_ab: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The correction of stroke pixels carried to working pixels of a similar automatic a, b.
+
+    Returns the mean correction (h, w, 2) and its confidence (h, w) in [0, 1].
+    """
+    bins = int(np.ceil((AB_MAX - AB_MIN) / AB_BIN)) + 1
+    cells = np.clip(np.rint((stroke_ab - AB_MIN) / AB_BIN).astype(np.int64), 0, bins - 1)
+    flat = cells[:, 0] * bins + cells[:, 1]
+    chroma = np.hypot(stroke_ab[:, 0], stroke_ab[:, 1])
+    weights = weights * np.clip(chroma / GRAY_CHROMA - 0.5, 0.0, 1.0)  # grays are no color decision
+    grid = np.stack(
+        [np.bincount(flat, w, bins * bins) for w in (weights, weights * change[:, 0], weights * change[:, 1])],
+        axis=1,
+    ).reshape(bins, bins, 3)
+    grid = cv2.GaussianBlur(grid.astype(np.float32), (0, 0), AB_SIGMA / AB_BIN) * np.float32(
+        2 * np.pi * (AB_SIGMA / AB_BIN) ** 2
+    )  # peak 1 per stroke pixel, so the weight counts pixels of that color
+    coords = (small_ab - AB_MIN) / AB_BIN
+    sliced = cv2.remap(grid, coords[:, :, 1], coords[:, :, 0], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    weight = sliced[:, :, 0]
+    mean = sliced[:, :, 1:] / np.maximum(weight, 1e-6)[:, :, None]
+    return mean, 1.0 - np.exp(-weight / COLOR_REACH)
+
+
+def correction(colorized_bgr: np.ndarray, ys: np.ndarray, xs: np.ndarray, alpha: np.ndarray, change: np.ndarray):
+    """The working-size correction field (h, w, 2) for stroke pixels at (ys, xs) with opacity `alpha`
+    and correction `change` (N, 2), and the working size's Lab."""
+    height, width = colorized_bgr.shape[:2]
+    h, w = _working_size(height, width)
+    small_bgr = cv2.resize(colorized_bgr, (w, h), interpolation=cv2.INTER_AREA)
+    small_lab = to_lab(small_bgr)
+    cell = np.minimum(ys * h // height, h - 1) * w + np.minimum(xs * w // width, w - 1)
+    coverage = np.float32(h * w / (height * width))  # a full working pixel is 1
+    sums = np.stack([np.bincount(cell, alpha * c, h * w) for c in (np.ones_like(alpha), *change.T)], axis=1)
+    sums = (sums * coverage).astype(np.float32).reshape(h, w, 3)
+
+    # The automatic result's object boundaries show in its a, b more than in L's texture.
+    guide = cv2.convertScaleAbs(small_lab * np.float32([GUIDE_L_SCALE, GUIDE_AB_SCALE, GUIDE_AB_SCALE]) + [0, 128, 128])
+    spread = cv2.ximgproc.fastGlobalSmootherFilter(guide, sums, SMOOTH_LAMBDA, SMOOTH_SIGMA)
+    reach = np.maximum(spread[:, :, 0], 0.0)
+    image_change = spread[:, :, 1:] / np.maximum(reach, 1e-9)[:, :, None]
+    image_confidence = 1.0 - np.exp(-reach * SMOOTH_LAMBDA / SPATIAL_REACH)
+
+    stroke_auto = small_lab[:, :, 1:].reshape(-1, 2)[cell]
+    color_change, color_confidence = _color_spread(stroke_auto, alpha * coverage, change, small_lab[:, :, 1:])
+    color_confidence *= COLOR_WEIGHT
+
+    total = image_confidence + color_confidence
+    mean = (image_confidence[:, :, None] * image_change + color_confidence[:, :, None] * color_change) / np.maximum(
+        total, 1e-9
+    )[:, :, None]
+    confidence = 1.0 - (1.0 - image_confidence) * (1.0 - color_confidence)
+    return (mean * confidence[:, :, None]).astype(np.float32), small_lab
+
+
+def apply_hints(colorized_bgr: np.ndarray, hints_bgra: np.ndarray, *, strength: float = 1.0) -> np.ndarray:
+    """Recolor `colorized_bgr` (uint8 BGR) from painted strokes; returns uint8 BGR of the same size.
+
+    `hints_bgra` is a uint8 (H, W, 4) overlay: where alpha > 0 the user painted that color, with
+    alpha as its opacity. Only a and b change. `strength` scales the whole change, from 0
+    (none) to 1 (painted pixels take the painted a, b). No strokes: an unchanged copy.
+    """
+    if not isinstance(colorized_bgr, np.ndarray) or colorized_bgr.dtype != np.uint8 or colorized_bgr.ndim != 3:
+        raise ValueError("the colorized photo must be a uint8 BGR image of shape (H, W, 3)")
+    if colorized_bgr.shape[2] != 3 or 0 in colorized_bgr.shape:
+        raise ValueError(f"the colorized photo must be a non-empty BGR image (H, W, 3), got {colorized_bgr.shape}")
+    check_hints(hints_bgra, colorized_bgr.shape)
+    strength = check_strength(strength)
+    points = cv2.findNonZero(np.ascontiguousarray(hints_bgra[:, :, 3]))
+    if points is None or strength == 0.0:
+        return colorized_bgr.copy()
+    points = points.reshape(-1, 2).astype(np.int64)
+    order = np.lexsort((points[:, 0], points[:, 1]))  # row-major, so each band's strokes are a slice
+    xs, ys = points[order, 0], points[order, 1]
+    alpha = hints_bgra[ys, xs, 3].astype(np.float64) / 255.0
+    painted_ab = to_lab(np.ascontiguousarray(hints_bgra[ys, xs, :3])[:, None])[:, 0, 1:]
+    auto_ab = to_lab(np.ascontiguousarray(colorized_bgr[ys, xs])[:, None])[:, 0, 1:]
+    change, small_lab = correction(colorized_bgr, ys, xs, alpha, (painted_ab - auto_ab).astype(np.float64))
+
+    # The correction as a local linear function of L, fitted at working size, applied to the full-res L.
+    a, b = guided_coefficients(
+        small_lab[:, :, 0] / np.float32(100), change * np.float32(strength), GUIDE_RADIUS, GUIDE_EPS
+    )
+    height, width = colorized_bgr.shape[:2]
+    model = cv2.resize(np.concatenate((a, b), axis=2), (width, height), interpolation=cv2.INTER_LINEAR)
+    out = np.empty_like(colorized_bgr)
+    weight = (strength * alpha).astype(np.float32)[:, None]
+
+    def band(rows: slice) -> None:
+        lab = to_lab(colorized_bgr[rows])
+        ab = lab[:, :, 1:]
+        ab += model[rows, :, :2] * (lab[:, :, :1] / np.float32(100)) + model[rows, :, 2:]
+        first, last = np.searchsorted(ys, (rows.start, rows.stop))
+        if last > first:  # painted pixels: the painted a, b, by their opacity
+            py, px = ys[first:last] - rows.start, xs[first:last]
+            ab[py, px] += weight[first:last] * (painted_ab[first:last] - ab[py, px])
+        np.clip(ab, AB_MIN, AB_MAX, out=ab)
+        to_bgr(fit_to_gamut(lab), out=out[rows])
+
+    map_bands(height, band)
+    return out
+
+
+def _same_aspect(size: tuple[int, int], other: tuple[int, int]) -> bool:
+    return abs(size[0] * other[1] - size[1] * other[0]) <= ASPECT_TOLERANCE * size[1] * other[0]
+
+
+def _scale_overlay(bgra: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Resize keeping stroke colors pure: nearest when enlarging; when shrinking, area-averaged
+    opacity and opacity-weighted colors (no blending with the transparent pixels' color)."""
+    if bgra.shape[1] <= width:
+        return cv2.resize(bgra, (width, height), interpolation=cv2.INTER_NEAREST)
+    alpha = bgra[:, :, 3:].astype(np.float32)
+    shrunk = cv2.resize(np.concatenate((bgra[:, :, :3] * alpha, alpha), axis=2), (width, height), cv2.INTER_AREA)
+    opacity = shrunk[:, :, 3:]
+    colors = shrunk[:, :, :3] / np.maximum(opacity, 1e-6)
+    return np.clip(np.concatenate((colors, opacity), axis=2) + 0.5, 0, 255).astype(np.uint8)
+
+
+def hints_overlay(hints_photo: Photo, photo: Photo) -> np.ndarray:
+    """The uint8 BGRA stroke overlay, at the photo's size, from a hints file as people make it.
+
+    A file with transparency is the strokes themselves (transparent = no hint). An opaque file
+    is a copy of the photo with strokes painted on it: the strokes are its pixels whose a, b
+    differ clearly from the photo's (so JPEG noise and re-encoding are not strokes). Another
+    size of the same aspect ratio is scaled; any other size is refused.
+    """
+    (width, height), (hints_width, hints_height) = photo.size, hints_photo.size
+    if not _same_aspect((hints_width, hints_height), (width, height)):
+        raise ValueError(
+            f"the hints image is {hints_width}x{hints_height} but the photo is {width}x{height}; "
+            "give hints of the photo's size or of the same aspect ratio"
+        )
+    if hints_photo.alpha is not None:
+        overlay = np.dstack((hints_photo.bgr, hints_photo.alpha))
+        if (hints_width, hints_height) != (width, height):
+            log.info("hints: scaling the %dx%d hints to the photo's %dx%d", hints_width, hints_height, width, height)
+            overlay = _scale_overlay(overlay, width, height)
+        return overlay
+    painted = hints_photo.bgr
+    if (hints_width, hints_height) != (width, height):
+        log.info("hints: scaling the %dx%d painted copy to the photo's %dx%d", hints_width, hints_height, width, height)
+        shrink = hints_width > width
+        painted = cv2.resize(painted, (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+    overlay = np.zeros((height, width, 4), np.uint8)
+    overlay[:, :, :3] = painted
+    original = photo.bgr
+
+    def band(rows: slice) -> None:
+        difference = to_lab(painted[rows])[:, :, 1:] - to_lab(original[rows])[:, :, 1:]
+        strokes = np.hypot(difference[:, :, 0], difference[:, :, 1]) > STROKE_DIFFERENCE
+        overlay[rows, :, 3] = strokes * np.uint8(255)
+
+    map_bands(height, band)
+    if not overlay[:, :, 3].any():
+        log.info("hints: the painted copy does not differ from the photo anywhere; no hints applied")
+    return overlay

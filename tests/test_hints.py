@@ -1,0 +1,256 @@
+"""Color hints: the post-step's properties, the hints files, and hints through the CLI and the Cog server."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from skimage.color import deltaE_ciede2000
+
+from cog_server import data_url
+from conftest import gradient_photo
+from ddcolor.cli import main
+from ddcolor.hints import apply_hints, hints_overlay
+from ddcolor.images import Photo, decode_image, read_image
+from ddcolor.lab import fit_to_gamut, to_bgr, to_lab
+from image_files import encode
+
+RED, BLUE = (30, 40, 220), (200, 90, 20)  # BGR
+
+
+def scene() -> np.ndarray:
+    """An automatic result: greenish ground, a blue disc on the left, a blue disc far right with
+    the same automatic color, a yellow disc at the bottom right (all with lightness edges)."""
+    lab = np.zeros((240, 480, 3), np.float32)
+    lab[:] = (60, -15, 15)
+    yy, xx = np.mgrid[0:240, 0:480]
+    for (cy, cx, r), color in (
+        ((80, 80, 50), (40, 5, -35)),
+        ((80, 400, 50), (40, 5, -35)),
+        ((190, 300, 35), (75, 0, 60)),
+    ):
+        lab[(yy - cy) ** 2 + (xx - cx) ** 2 < r * r] = color
+    lab[:, :, 0] += np.random.default_rng(0).normal(0, 1.5, lab.shape[:2]).astype(np.float32)
+    return to_bgr(lab)
+
+
+def disc(cy: int, cx: int, r: int) -> np.ndarray:
+    yy, xx = np.mgrid[0:240, 0:480]
+    return (yy - cy) ** 2 + (xx - cx) ** 2 < r * r
+
+
+def strokes(shape, boxes: list[tuple[slice, slice, tuple[int, int, int]]], opacity: int = 255) -> np.ndarray:
+    overlay = np.zeros((*shape[:2], 4), np.uint8)
+    for rows, cols, color in boxes:
+        overlay[rows, cols, :3] = color
+        overlay[rows, cols, 3] = opacity
+    return overlay
+
+
+def mean_ab(bgr: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return to_lab(bgr)[:, :, 1:][mask].mean(0)
+
+
+def painted_ab(color: tuple[int, int, int]) -> np.ndarray:
+    return to_lab(np.uint8([[color]]))[0, 0, 1:]
+
+
+def test_no_strokes_is_an_identical_copy():
+    photo = scene()
+    overlay = np.random.default_rng(1).integers(0, 256, (*photo.shape[:2], 4), dtype=np.uint8)
+    overlay[:, :, 3] = 0  # colors without opacity are no hints
+    out = apply_hints(photo, overlay)
+    assert out is not photo and np.array_equal(out, photo)
+    assert np.array_equal(
+        apply_hints(photo, strokes(photo.shape, [(slice(60, 70), slice(60, 70), RED)]), strength=0), photo
+    )
+
+
+def test_lightness_is_kept_and_only_a_b_change():
+    photo = scene()
+    out = apply_hints(
+        photo, strokes(photo.shape, [(slice(70, 90), slice(60, 100), RED), (slice(180, 200), slice(290, 310), BLUE)])
+    )
+    l_diff = np.abs(to_lab(out)[:, :, 0] - to_lab(photo)[:, :, 0])
+    assert np.median(l_diff) < 0.5 and np.percentile(l_diff, 99) < 3  # only uint8 rounding and gamut fitting
+    assert np.abs(out.astype(int) - photo).max() > 50  # and colors did change
+
+
+def test_painted_pixels_take_the_painted_color_where_rgb_can_show_it():
+    rng = np.random.default_rng(2)
+    photo = cv2.resize(gradient_photo(60, 80, seed=4), (480, 240))
+    boxes = []
+    for _ in range(30):
+        y, x = int(rng.integers(0, 230)), int(rng.integers(0, 470))
+        boxes.append((slice(y, y + 6), slice(x, x + 6), tuple(int(c) for c in rng.integers(0, 256, 3))))
+    overlay = strokes(photo.shape, boxes)
+    out = apply_hints(photo, overlay)
+    mask = overlay[:, :, 3] > 0
+    got = to_lab(out)[mask]
+    wanted = np.concatenate((got[:, :1], to_lab(np.ascontiguousarray(overlay[:, :, :3]))[mask][:, 1:]), axis=1)
+    wanted = fit_to_gamut(wanted[:, None]).reshape(-1, 3)  # the painted a, b as far as RGB shows it at this L
+    assert deltaE_ciede2000(got, wanted).mean() <= 3
+
+
+def test_a_stroke_recolors_its_region_while_differently_colored_regions_keep_their_colors():
+    photo = scene()
+    out = apply_hints(photo, strokes(photo.shape, [(slice(70, 90), slice(70, 90), RED)]))
+    left, far_same, yellow = disc(80, 80, 44), disc(80, 400, 44), disc(190, 300, 30)
+    ground = ~disc(80, 80, 56) & ~disc(80, 400, 56) & ~disc(190, 300, 41)
+    red = painted_ab(RED)
+    before, after = (np.linalg.norm(mean_ab(image, left) - red) for image in (photo, out))
+    assert after < 0.3 * before  # the whole stroked disc went most of the way to red
+    for region in (yellow, ground):
+        assert np.abs(mean_ab(out, region) - mean_ab(photo, region)).max() < 1.0
+    # The far disc the automatic result colored the same way moves toward red too, less surely.
+    moved = np.linalg.norm(mean_ab(photo, far_same) - red) - np.linalg.norm(mean_ab(out, far_same) - red)
+    assert 0.1 * before < moved < after + 0.9 * before
+
+
+def test_strength_scales_the_change():
+    photo = scene()
+    overlay = strokes(photo.shape, [(slice(70, 90), slice(70, 90), RED)])
+    left, red = disc(80, 80, 44), painted_ab(RED)
+    distance = {s: np.linalg.norm(mean_ab(apply_hints(photo, overlay, strength=s), left) - red) for s in (0.5, 1.0)}
+    assert distance[1.0] < distance[0.5] < np.linalg.norm(mean_ab(photo, left) - red)
+
+
+@pytest.mark.parametrize(
+    ("hints", "strength", "message"),
+    [
+        (np.zeros((240, 480, 4), np.uint8), 1.5, "strength"),
+        (np.zeros((240, 480, 3), np.uint8), 1.0, "(H, W, 4)"),
+        (np.zeros((120, 240, 4), np.uint8), 1.0, "240x120 but the photo is 480x240"),
+        (np.zeros((240, 480, 4), np.float32), 1.0, "uint8"),
+    ],
+)
+def test_bad_hints_are_clear_errors(hints, strength, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        apply_hints(scene(), hints, strength=strength)
+
+
+def test_a_transparent_hints_file_is_the_overlay_and_another_size_of_that_aspect_is_scaled(tmp_path):
+    photo = Photo(cv2.cvtColor(scene(), cv2.COLOR_BGR2GRAY))
+    overlay = strokes((240, 480), [(slice(70, 90), slice(70, 90), RED), (slice(180, 200), slice(290, 310), BLUE)])
+    for name, size in (("same.png", (480, 240)), ("half.png", (240, 120)), ("double.webp", (960, 480))):
+        scaled = cv2.resize(overlay, size, interpolation=cv2.INTER_NEAREST)
+        cv2.imwrite(str(tmp_path / name), scaled, [cv2.IMWRITE_WEBP_QUALITY, 101])
+        got = hints_overlay(read_image(tmp_path / name, what="hints"), photo)
+        assert got.shape == (240, 480, 4)
+        painted = got[:, :, 3] > 0
+        assert (painted == (overlay[:, :, 3] > 0)).mean() > 0.99
+        colors = {tuple(c) for c in got[:, :, :3][got[:, :, 3] > 128]}
+        assert colors <= {RED, BLUE}  # colors stay pure: never blended with the transparent pixels
+
+
+def test_a_painted_copy_of_the_photo_gives_its_strokes_despite_jpeg_noise():
+    gray = cv2.cvtColor(scene(), cv2.COLOR_BGR2GRAY)
+    painted = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+    painted[70:90, 70:110] = RED
+    painted[180:200, 290:310] = BLUE
+    for quality in (95, 75):
+        copy = decode_image(encode(painted, ".jpg", [cv2.IMWRITE_JPEG_QUALITY, quality]), what="hints")
+        got = hints_overlay(copy, Photo(gray))
+        wanted = np.zeros(gray.shape, bool)
+        wanted[70:90, 70:110] = wanted[180:200, 290:310] = True
+        strokes_found = got[:, :, 3] > 0
+        assert (strokes_found & wanted).sum() > 0.9 * wanted.sum()
+        near = cv2.dilate(wanted.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+        assert not (strokes_found & ~near).any()  # no JPEG speckle far from the strokes
+        assert np.abs(mean_ab(got[:, :, :3], wanted[:, :] & (got[:, :, 3] > 0))).max() > 20
+
+
+def test_a_hints_file_of_another_aspect_ratio_is_refused_naming_both_sizes():
+    photo = Photo(cv2.cvtColor(scene(), cv2.COLOR_BGR2GRAY))
+    with pytest.raises(ValueError, match="hints image is 300x300 but the photo is 480x240"):
+        hints_overlay(Photo(np.zeros((300, 300, 3), np.uint8), np.zeros((300, 300), np.uint8)), photo)
+
+
+def test_colorizer_checks_hints_before_the_model_and_applies_them(tiny_colorizer, monkeypatch):
+    gray = cv2.cvtColor(scene(), cv2.COLOR_BGR2GRAY)
+    overlay = strokes(gray.shape, [(slice(70, 90), slice(70, 90), RED)])
+    plain = tiny_colorizer.colorize(gray)
+    hinted = tiny_colorizer.colorize(gray, hints=overlay)
+    left, red = disc(80, 80, 44), painted_ab(RED)
+    assert np.linalg.norm(mean_ab(hinted, left) - red) < 0.5 * np.linalg.norm(mean_ab(plain, left) - red)
+
+    def model_must_not_run(*args, **kwargs):
+        raise AssertionError("the model ran before the hints were checked")
+
+    monkeypatch.setattr(tiny_colorizer, "predict_ab", model_must_not_run)
+    with pytest.raises(ValueError, match="the hints are 240x120 but the photo is 480x240"):
+        tiny_colorizer.colorize(gray, hints=overlay[:120, :240])
+
+
+def test_cli_takes_hints_for_one_photo_and_hints_files_beside_photos_in_folders(tmp_path, weights_dir, monkeypatch):
+    monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(weights_dir))
+    gray = cv2.cvtColor(scene(), cv2.COLOR_BGR2GRAY)
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "hinted.jpg"), gray)
+    cv2.imwrite(str(folder / "plain.jpg"), gray)
+    cv2.imwrite(str(folder / "hinted.hints.png"), strokes(gray.shape, [(slice(70, 90), slice(70, 90), RED)]))
+    common = ["--model-size", "tiny", "--input-size", "64"]
+    assert main(["colorize", str(folder), "-o", str(tmp_path / "out"), *common]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["hinted.png", "plain.png"]  # hints not colorized
+    left, red = disc(80, 80, 44), painted_ab(RED)
+    hinted, plain = (cv2.imread(str(tmp_path / "out" / name)) for name in ("hinted.png", "plain.png"))
+    assert np.linalg.norm(mean_ab(hinted, left) - red) < 0.5 * np.linalg.norm(mean_ab(plain, left) - red)
+
+    blue = strokes(gray.shape, [(slice(70, 90), slice(70, 90), BLUE)])
+    cv2.imwrite(str(tmp_path / "blue.png"), blue)
+    one = ["colorize", str(folder / "plain.jpg"), "-o", str(tmp_path / "one"), "--hints", str(tmp_path / "blue.png")]
+    assert main([*one, *common]) == 0
+    recolored = cv2.imread(str(tmp_path / "one" / "plain.png"))
+    blue_ab = painted_ab(BLUE)
+    assert np.linalg.norm(mean_ab(recolored, left) - blue_ab) < 0.5 * np.linalg.norm(mean_ab(plain, left) - blue_ab)
+
+
+def test_cli_refuses_hints_for_several_photos(tmp_path, capsys):
+    for name in ("a.jpg", "b.jpg"):
+        cv2.imwrite(str(tmp_path / name), gradient_photo(40, 60))
+    hints = tmp_path / "h.png"
+    cv2.imwrite(str(hints), strokes((40, 60), [(slice(5, 10), slice(5, 10), RED)]))
+    assert (
+        main(
+            [
+                "colorize",
+                str(tmp_path / "a.jpg"),
+                str(tmp_path / "b.jpg"),
+                "-o",
+                str(tmp_path / "o"),
+                "--hints",
+                str(hints),
+            ]
+        )
+        == 2
+    )
+    assert "--hints is for one photo" in capsys.readouterr().err
+
+
+def server_output(reply) -> np.ndarray:
+    assert reply.status == 200, reply.body
+    assert reply.body["status"] == "succeeded", reply.body.get("error")
+    from cog_server import decode_data_url
+
+    return decode_image(decode_data_url(reply.body["output"])[1]).bgr
+
+
+def test_both_hint_file_formats_through_the_cog_server_and_a_wrong_size_fails_clearly(cog_server):
+    gray = cv2.cvtColor(scene(), cv2.COLOR_BGR2GRAY)
+    image = data_url(encode(gray, ".png"), "image/png")
+    base = {"image": image, "model_size": "tiny", "input_size": 256}
+    plain = server_output(cog_server.predict(base))
+    painted = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+    painted[70:90, 70:90] = RED
+    transparent = strokes(gray.shape, [(slice(70, 90), slice(70, 90), RED)])
+    left, red = disc(80, 80, 44), painted_ab(RED)
+    for hints in (data_url(encode(transparent, ".png"), "image/png"), data_url(encode(painted, ".jpg"), "image/jpeg")):
+        out = server_output(cog_server.predict({**base, "hints": hints}))
+        assert np.linalg.norm(mean_ab(out, left) - red) < 0.5 * np.linalg.norm(mean_ab(plain, left) - red)
+
+    square = data_url(encode(np.zeros((100, 100, 4), np.uint8), ".png"), "image/png")
+    reply = cog_server.predict({**base, "hints": square})
+    assert reply.body["status"] == "failed"
+    assert "hints image is 100x100 but the photo is 480x240" in reply.body["error"]
+    assert np.array_equal(server_output(cog_server.predict(base)), plain)  # and the server keeps serving
