@@ -50,7 +50,7 @@ HINT_COUNTS = (0, 1, 2, 5, 10, 20, 50)
 TARGET_COUNTS = (10, 50)
 BENCH_PIXELS = 100_000
 PATCH = 5
-MU_GRID = (1e-4, 1e-3, 1e-2, 1e-1)
+MU_GRID = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2)
 TARGET_RATIO = 0.9  # hints' mean CIEDE2000 <= 0.9 x the better anchor
 TARGET_SECONDS = {"1 MP, 50 strokes": 0.3, "12 MP, 50 strokes": 2.5}
 

@@ -42,10 +42,8 @@ def iter_inputs(paths: Sequence[Path]) -> Iterator[Path]:
             yield path
 
 
-def hints_for(source: Path, given: Path | None) -> Path | None:
-    """The hints file of a photo: `--hints` when given, else `<name>.hints.png` beside it, if there."""
-    if given is not None:
-        return given
+def hints_beside(source: Path) -> Path | None:
+    """`<name>.hints.png` beside a photo found in a folder, if there."""
     beside = source.with_name(source.stem + HINTS_SUFFIX)
     return beside if beside.is_file() else None
 
@@ -81,6 +79,7 @@ def run_colorize(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    in_folders = set(iter_inputs([path for path in args.inputs if path.is_dir()]))
     args.output.mkdir(parents=True, exist_ok=True)
     todo = [s for s in sources if args.overwrite or not output_path_for(s, args.output, args.format).exists()]
     skipped = len(sources) - len(todo)
@@ -103,7 +102,7 @@ def run_colorize(args: argparse.Namespace) -> int:
         for source in progress:
             try:
                 photo = read_image(source)
-                hints_file = hints_for(source, args.hints)
+                hints_file = args.hints or (hints_beside(source) if source in in_folders else None)
                 hints = hints_overlay(read_image(hints_file, what="hints"), photo) if hints_file else None
                 result = colorizer.colorize_photo(
                     photo,

@@ -149,14 +149,17 @@ def test_a_painted_copy_of_the_photo_gives_its_strokes_despite_jpeg_noise():
     painted[70:90, 70:110] = RED
     painted[180:200, 290:310] = BLUE
     for quality in (95, 75):
-        copy = decode_image(encode(painted, ".jpg", [cv2.IMWRITE_JPEG_QUALITY, quality]), what="hints")
+        copy = decode_image(
+            cv2.imencode(".jpg", painted, [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes(), what="hints"
+        )
         got = hints_overlay(copy, Photo(gray))
         wanted = np.zeros(gray.shape, bool)
         wanted[70:90, 70:110] = wanted[180:200, 290:310] = True
         strokes_found = got[:, :, 3] > 0
         assert (strokes_found & wanted).sum() > 0.9 * wanted.sum()
-        near = cv2.dilate(wanted.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
-        assert not (strokes_found & ~near).any()  # no JPEG speckle far from the strokes
+        # JPEG's subsampled chroma blurs a stroke's color into its 8x8 blocks: that halo may count, nothing further.
+        near = cv2.dilate(wanted.astype(np.uint8), np.ones((17, 17), np.uint8)) > 0
+        assert not (strokes_found & ~near).any()
         assert np.abs(mean_ab(got[:, :, :3], wanted[:, :] & (got[:, :, 3] > 0))).max() > 20
 
 
