@@ -6,7 +6,7 @@ is its true colors with some regions wrongly colored, four ways:
   swap    such segments given another part of the photo's colors;
   fade    such segments faded to a brownish near-gray (a colorizer's typical doubt);
   bleed   the whole photo's a, b blurred, so colors run across edges.
-Then N random 5x5 hints (N in 0, 1, 2, 5, 10, 20, 50) painted with the true mean color of the
+Then N random 5x5 hints (N in 0, 1, 2, 5, 10, 20, 50) painted with the true mean a, b of the
 patch, as Zhang et al. 2017 simulate users. Scored: mean CIEDE2000 to the true colors and PSNR
 (RGB) gain over the automatic result, for
   hints        ddcolor.hints.apply_hints;
@@ -93,13 +93,17 @@ def spoil(truth: np.ndarray, how: str, rng: np.random.Generator) -> np.ndarray:
 
 
 def random_hints(truth: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
-    """BGRA overlay of `count` 5x5 patches painted with the patch's true mean color."""
+    """BGRA overlay of `count` 5x5 patches painted with the patch's true mean a, b (Zhang et al.'s
+    hint). The painted color's own L is the patch's, kept within 30-80 so that uint8 BGR can carry
+    its a, b accurately (a near-black uint8 color has coarse a, b); apply_hints reads only a, b."""
     height, width = truth.shape[:2]
+    lab = to_lab(truth)
     overlay = np.zeros((height, width, 4), np.uint8)
     for _ in range(count):
         y, x = int(rng.integers(0, height - PATCH)), int(rng.integers(0, width - PATCH))
-        patch = truth[y : y + PATCH, x : x + PATCH].reshape(-1, 3).mean(0)
-        overlay[y : y + PATCH, x : x + PATCH, :3] = np.round(patch).astype(np.uint8)
+        mean = lab[y : y + PATCH, x : x + PATCH].reshape(-1, 3).mean(0)
+        mean[0] = np.clip(mean[0], 30.0, 80.0)
+        overlay[y : y + PATCH, x : x + PATCH, :3] = to_bgr(fit_to_gamut(mean[None, None].astype(np.float32)))
         overlay[y : y + PATCH, x : x + PATCH, 3] = 255
     return overlay
 

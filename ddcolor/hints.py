@@ -42,6 +42,7 @@ AB_SIGMA = 5.0  # a-b distance over which pixels count as colored "the same way"
 COLOR_REACH = 4.0  # stroke pixels (working size) of one color at which the color confidence reaches 1 - 1/e
 COLOR_WEIGHT = 0.3  # how far the color-space spread is trusted against the image spread
 GRAY_CHROMA = 10.0  # automatic chroma below which a color is no decision of the model: not spread in color space
+SAME_COLOR = 2.0  # a, b correction below which a stroke asks for no change (a stroke on a right color, uint8 noise)
 GUIDE_RADIUS, GUIDE_EPS = 2, 1e-4  # the full-resolution model of the correction, L scaled to [0, 1]
 STROKE_DIFFERENCE = 12.0  # a, b distance from the photo that makes a pixel of a painted copy a stroke
 ASPECT_TOLERANCE = 0.01  # relative aspect-ratio difference still scaled
@@ -70,6 +71,11 @@ def _working_size(height: int, width: int) -> tuple[int, int]:
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
+def _colorfulness(ab: np.ndarray) -> np.ndarray:
+    """0 for grays (no color decision of the model), rising to 1 at GRAY_CHROMA."""
+    return np.clip(np.hypot(ab[..., 0], ab[..., 1]) / GRAY_CHROMA - 0.5, 0.0, 1.0)
+
+
 def _color_spread(
     stroke_ab: np.ndarray, weights: np.ndarray, change: np.ndarray, small_ab: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -80,8 +86,7 @@ def _color_spread(
     bins = int(np.ceil((AB_MAX - AB_MIN) / AB_BIN)) + 1
     cells = np.clip(np.rint((stroke_ab - AB_MIN) / AB_BIN).astype(np.int64), 0, bins - 1)
     flat = cells[:, 0] * bins + cells[:, 1]
-    chroma = np.hypot(stroke_ab[:, 0], stroke_ab[:, 1])
-    weights = weights * np.clip(chroma / GRAY_CHROMA - 0.5, 0.0, 1.0)  # grays are no color decision
+    weights = weights * _colorfulness(stroke_ab)  # grays neither give nor take color-space corrections
     grid = np.stack(
         [np.bincount(flat, w, bins * bins) for w in (weights, weights * change[:, 0], weights * change[:, 1])],
         axis=1,
@@ -93,7 +98,7 @@ def _color_spread(
     sliced = cv2.remap(grid, coords[:, :, 1], coords[:, :, 0], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     weight = sliced[:, :, 0]
     mean = sliced[:, :, 1:] / np.maximum(weight, 1e-6)[:, :, None]
-    return mean, 1.0 - np.exp(-weight / COLOR_REACH)
+    return mean, (1.0 - np.exp(-weight / COLOR_REACH)) * _colorfulness(small_ab)
 
 
 def correction(colorized_bgr: np.ndarray, ys: np.ndarray, xs: np.ndarray, alpha: np.ndarray, change: np.ndarray):
@@ -149,7 +154,10 @@ def apply_hints(colorized_bgr: np.ndarray, hints_bgra: np.ndarray, *, strength: 
     alpha = hints_bgra[ys, xs, 3].astype(np.float64) / 255.0
     painted_ab = to_lab(np.ascontiguousarray(hints_bgra[ys, xs, :3])[:, None])[:, 0, 1:]
     auto_ab = to_lab(np.ascontiguousarray(colorized_bgr[ys, xs])[:, None])[:, 0, 1:]
-    change, small_lab = correction(colorized_bgr, ys, xs, alpha, (painted_ab - auto_ab).astype(np.float64))
+    change = (painted_ab - auto_ab).astype(np.float64)
+    size = np.maximum(np.hypot(change[:, 0], change[:, 1]), 1e-9)
+    spread = change * np.maximum(0.0, 1.0 - SAME_COLOR / size)[:, None]  # small corrections are no request
+    change, small_lab = correction(colorized_bgr, ys, xs, alpha, spread)
 
     # The correction as a local linear function of L, fitted at working size, applied to the full-res L.
     a, b = guided_coefficients(
