@@ -101,7 +101,7 @@ def _color_spread(
     return mean, (1.0 - np.exp(-weight / COLOR_REACH)) * _colorfulness(small_ab)
 
 
-def correction(colorized_bgr: np.ndarray, ys: np.ndarray, xs: np.ndarray, alpha: np.ndarray, change: np.ndarray):
+def _correction(colorized_bgr: np.ndarray, ys: np.ndarray, xs: np.ndarray, alpha: np.ndarray, change: np.ndarray):
     """The working-size correction field (h, w, 2) for stroke pixels at (ys, xs) with opacity `alpha`
     and correction `change` (N, 2), and the working size's Lab."""
     height, width = colorized_bgr.shape[:2]
@@ -146,7 +146,10 @@ def apply_hints(colorized_bgr: np.ndarray, hints_bgra: np.ndarray, *, strength: 
     check_hints(hints_bgra, colorized_bgr.shape)
     strength = check_strength(strength)
     points = cv2.findNonZero(np.ascontiguousarray(hints_bgra[:, :, 3]))
-    if points is None or strength == 0.0:
+    if points is None:
+        log.info("hints: the overlay has no strokes (alpha is 0 everywhere); colors unchanged")
+        return colorized_bgr.copy()
+    if strength == 0.0:
         return colorized_bgr.copy()
     points = points.reshape(-1, 2).astype(np.int64)
     order = np.lexsort((points[:, 0], points[:, 1]))  # row-major, so each band's strokes are a slice
@@ -157,21 +160,28 @@ def apply_hints(colorized_bgr: np.ndarray, hints_bgra: np.ndarray, *, strength: 
     change = (painted_ab - auto_ab).astype(np.float64)
     size = np.maximum(np.hypot(change[:, 0], change[:, 1]), 1e-9)
     spread = change * np.maximum(0.0, 1.0 - SAME_COLOR / size)[:, None]  # small corrections are no request
-    change, small_lab = correction(colorized_bgr, ys, xs, alpha, spread)
+    change, small_lab = _correction(colorized_bgr, ys, xs, alpha, spread)
 
     # The correction as a local linear function of L, fitted at working size, applied to the full-res L.
     a, b = guided_coefficients(
         small_lab[:, :, 0] / np.float32(100), change * np.float32(strength), GUIDE_RADIUS, GUIDE_EPS
     )
+    coefficients = np.concatenate((a, b), axis=2)
     height, width = colorized_bgr.shape[:2]
-    model = cv2.resize(np.concatenate((a, b), axis=2), (width, height), interpolation=cv2.INTER_LINEAR)
+    # Bilinear enlargement band by band (cv2.resize's pixel-centre mapping), so no full-size float copy is made.
+    small_height, small_width = coefficients.shape[:2]
+    source_x = ((np.arange(width) + 0.5) * (small_width / width) - 0.5).astype(np.float32)
+    source_y = ((np.arange(height) + 0.5) * (small_height / height) - 0.5).astype(np.float32)
     out = np.empty_like(colorized_bgr)
     weight = (strength * alpha).astype(np.float32)[:, None]
 
     def band(rows: slice) -> None:
         lab = to_lab(colorized_bgr[rows])
         ab = lab[:, :, 1:]
-        ab += model[rows, :, :2] * (lab[:, :, :1] / np.float32(100)) + model[rows, :, 2:]
+        count = rows.stop - rows.start
+        map_x, map_y = np.tile(source_x, (count, 1)), np.repeat(source_y[rows, None], width, axis=1)
+        model = cv2.remap(coefficients, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        ab += model[:, :, :2] * (lab[:, :, :1] / np.float32(100)) + model[:, :, 2:]
         first, last = np.searchsorted(ys, (rows.start, rows.stop))
         if last > first:  # painted pixels: the painted a, b, by their opacity
             py, px = ys[first:last] - rows.start, xs[first:last]
