@@ -45,6 +45,7 @@ GRAY_CHROMA = 10.0  # automatic chroma below which a color is no decision of the
 SAME_COLOR = 2.0  # a, b correction below which a stroke asks for no change (a stroke on a right color, uint8 noise)
 GUIDE_RADIUS, GUIDE_EPS = 2, 1e-4  # the full-resolution model of the correction, L scaled to [0, 1]
 STROKE_DIFFERENCE = 12.0  # a, b distance from the photo that makes a pixel of a painted copy a stroke
+UNSHOWN_DISTANCE = 10.0  # a, b distance from the painted color at which a painted pixel counts as unshown
 ASPECT_TOLERANCE = 0.01  # relative aspect-ratio difference still scaled
 
 
@@ -190,7 +191,25 @@ def apply_hints(colorized_bgr: np.ndarray, hints_bgra: np.ndarray, *, strength: 
         to_bgr(fit_to_gamut(lab), out=out[rows])
 
     map_bands(height, band)
+    if strength == 1.0:
+        opaque = alpha == 1.0
+        _report_unshown(out[ys[opaque], xs[opaque]], painted_ab[opaque])
     return out
+
+
+def _report_unshown(result_pixels: np.ndarray, painted_ab: np.ndarray) -> None:
+    """One log line when many fully opaque painted pixels could not show their color (too dark or
+    too light for it in RGB), so the person knows why a stroke looks paler than painted."""
+    if len(result_pixels) == 0:
+        return
+    shown = to_lab(np.ascontiguousarray(result_pixels)[:, None])[:, 0, 1:]
+    paler = np.hypot(*(shown - painted_ab).T) > UNSHOWN_DISTANCE
+    if paler.mean() > 0.1:
+        log.info(
+            "hints: %.0f%% of the painted pixels are too dark or too light to show their painted color; "
+            "they got the nearest color RGB can show at their lightness",
+            100 * paler.mean(),
+        )
 
 
 def _same_aspect(size: tuple[int, int], other: tuple[int, int]) -> bool:

@@ -257,3 +257,16 @@ def test_both_hint_file_formats_through_the_cog_server_and_a_wrong_size_fails_cl
     assert reply.body["status"] == "failed"
     assert "hints image is 100x100 but the photo is 480x240" in reply.body["error"]
     assert np.array_equal(server_output(cog_server.predict(base)), plain)  # and the server keeps serving
+
+
+def test_a_weaker_effect_than_asked_is_said_in_the_log(caplog):
+    photo = scene()
+    with caplog.at_level("INFO", logger="ddcolor"):
+        apply_hints(photo, np.zeros((*photo.shape[:2], 4), np.uint8))
+        assert "no strokes" in caplog.text
+        dark = np.full_like(photo, 12)  # yellow cannot be shown this dark
+        apply_hints(dark, strokes(photo.shape, [(slice(10, 30), slice(10, 30), (0, 230, 255))]))
+        assert "too dark or too light to show their painted color" in caplog.text
+        caplog.clear()
+        apply_hints(photo, strokes(photo.shape, [(slice(70, 90), slice(70, 90), BLUE)]))
+        assert caplog.text == ""  # a blue the photo can show there: nothing to say
