@@ -111,14 +111,20 @@ def _correction(colorized_bgr: np.ndarray, ys: np.ndarray, xs: np.ndarray, alpha
     small_lab = to_lab(small_bgr)
     cell = np.minimum(ys * h // height, h - 1) * w + np.minimum(xs * w // width, w - 1)
     coverage = np.float32(h * w / (height * width))  # a full working pixel is 1
-    sums = np.stack([np.bincount(cell, alpha * c, h * w) for c in (np.ones_like(alpha), *change.T)], axis=1)
-    sums = (sums * coverage).astype(np.float32).reshape(h, w, 3)
+    stroke_l = small_lab[:, :, 0].reshape(-1)[cell].astype(np.float64)
+    channels = (np.ones_like(alpha), *change.T, stroke_l)
+    sums = np.stack([np.bincount(cell, alpha * c, h * w) for c in channels], axis=1)
+    sums = (sums * coverage).astype(np.float32).reshape(h, w, 4)
 
     # The automatic result's object boundaries show in its a, b more than in L's texture.
     guide = cv2.convertScaleAbs(small_lab * np.float32([GUIDE_L_SCALE, GUIDE_AB_SCALE, GUIDE_AB_SCALE]) + [0, 128, 128])
     spread = cv2.ximgproc.fastGlobalSmootherFilter(guide, sums, SMOOTH_LAMBDA, SMOOTH_SIGMA)
     reach = np.maximum(spread[:, :, 0], 0.0)
-    image_change = spread[:, :, 1:] / np.maximum(reach, 1e-9)[:, :, None]
+    image_change = spread[:, :, 1:3] / np.maximum(reach, 1e-9)[:, :, None]
+    # A darker shade of a surface has proportionally less chroma: scale the correction down where
+    # the photo is darker than the strokes it came from (shadows, black surroundings).
+    stroke_lightness = spread[:, :, 3] / np.maximum(reach, 1e-9)
+    image_change *= np.clip(small_lab[:, :, :1] / np.maximum(stroke_lightness, 1.0)[:, :, None], 0.0, 1.0)
     image_confidence = 1.0 - np.exp(-reach * SMOOTH_LAMBDA / SPATIAL_REACH)
 
     stroke_auto = small_lab[:, :, 1:].reshape(-1, 2)[cell]
