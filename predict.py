@@ -10,28 +10,24 @@ import tempfile
 
 from cog import BasePredictor, Input, Path
 
-from ddcolor import Colorizer
 from ddcolor.hints import hints_overlay
 from ddcolor.images import OUTPUT_FORMATS, read_image, write_image
 from ddcolor.network import MODEL_SIZES
 from ddcolor.pipeline import DEFAULT_INPUT_SIZE, round_input_size
-from ddcolor.serving import fresh_output_path, require_choice, require_range, show_library_logs
+from ddcolor.saturation import MAX_SATURATION, MIN_SATURATION
+from ddcolor.serving import ColorizerPool, fresh_output_path, require_choice, require_range, show_library_logs
 from ddcolor.transfer import TRANSFER_METHODS
-from ddcolor.weights import ensure_checkpoint
+from ddcolor.weights import DEFAULT_VARIANT, VARIANTS
 
 MIN_INPUT_SIZE, MAX_INPUT_SIZE = 256, 1024
 
 
 class Predictor(BasePredictor):
     def setup(self) -> None:
-        """Load both models once, on the GPU when there is one (downloading missing weights)."""
+        """Load the default large and tiny models once, on the GPU when there is one (downloading
+        missing weights); the artistic and paper checkpoints load on first use."""
         show_library_logs()
-        self.colorizers = {
-            size: Colorizer.from_checkpoint(ensure_checkpoint(size), model_size=size, device=None)
-            for size in MODEL_SIZES
-        }
-        for colorizer in self.colorizers.values():
-            colorizer.warm_up()  # on the GPU: cuDNN's algorithm search now, not in the first request
+        self.colorizers = ColorizerPool(device=None)
         self.output_dir = Path(tempfile.mkdtemp(prefix="ddcolor-outputs-"))
 
     def predict(
@@ -70,6 +66,20 @@ class Predictor(BasePredictor):
             le=1.0,
             default=1.0,
         ),
+        variant: str = Input(
+            description="Which training of the large model colorizes: modelscope (default, best on photos "
+            "outside ImageNet), artistic (trained on more, artistic images without the colorfulness loss: fewer "
+            "odd color blotches), paper (the model of the paper). The tiny model has only modelscope.",
+            choices=list(VARIANTS),
+            default=DEFAULT_VARIANT,
+        ),
+        saturation: float = Input(
+            description="How vivid the colors are: 0 gives black and white, 1 the colors as made, 2 twice as "
+            "vivid (lightness is kept).",
+            ge=MIN_SATURATION,
+            le=MAX_SATURATION,
+            default=1.0,
+        ),
         hints: Path | None = Input(
             description="Optional color hints: a transparent PNG/WebP of color strokes, or a copy of the photo with "
             "strokes painted on it. The painted regions take those colors; the rest keeps its colors.",
@@ -77,20 +87,24 @@ class Predictor(BasePredictor):
         ),
     ) -> Path:
         require_choice("model_size", model_size, MODEL_SIZES)
+        require_choice("variant", variant, VARIANTS)
+        require_range("saturation", saturation, MIN_SATURATION, MAX_SATURATION)
         require_choice("output_format", output_format, OUTPUT_FORMATS)
         require_choice("reference_method", reference_method, TRANSFER_METHODS)
         require_range("input_size", input_size, MIN_INPUT_SIZE, MAX_INPUT_SIZE)
         require_range("reference_strength", reference_strength, 0.0, 1.0)
 
+        colorizer = self.colorizers.get(model_size, variant)
         photo = read_image(image)
         reference_bgr = read_image(reference, what="reference").bgr if reference is not None else None
         hints_bgra = hints_overlay(read_image(hints, what="hints"), photo) if hints is not None else None
-        result = self.colorizers[model_size].colorize_photo(
+        result = colorizer.colorize_photo(
             photo,
             input_size=round_input_size(int(input_size)),
             reference=reference_bgr,
             reference_method=reference_method,
             reference_strength=float(reference_strength),
+            saturation=float(saturation),
             hints=hints_bgra,
         )
         return Path(write_image(result, fresh_output_path(self.output_dir, "colorized", output_format)))

@@ -4,6 +4,8 @@ Each run is a new Python process (as a new Replicate container is), timed in thr
 imports, loading both models (large and tiny) from the official `.pth` files (unpickle, fold
 spectral norm, rename keys) or from the safetensors cache beside them (memory-mapped, already
 folded), and `predict.Predictor().setup()` as Cog calls it (cache plus warm-up on a GPU).
+With all four released checkpoints present, setup() as it is (the artistic and paper trainings
+load on first use, timed after setup) is compared with loading all four in setup().
 Synthetic checkpoints of the real size are built first; the files sit in the page cache, as
 they do after the first start of a container.
 
@@ -28,20 +30,42 @@ from common import write_json  # noqa: E402
 from ddcolor.checkpoint import load_package_state  # noqa: E402
 from ddcolor.network import MODEL_SIZES  # noqa: E402
 from ddcolor.synthetic import write_synthetic_checkpoint  # noqa: E402
+from ddcolor.weights import CHECKPOINTS  # noqa: E402
 
 # Runs in the fresh process: prints one JSON line of timings.
-CHILD = """
-import json, resource, sys, time
+CHILD = r"""
+import json, re, sys, time
+from pathlib import Path
+
+def weights_gb(pool):  # what the loaded models hold: GPU memory on a GPU (on the CPU, mmap-ed file pages)
+    return sum(t.nbytes for c in pool.colorizers.values() for t in c.model.state_dict().values()) / 2**30
+
+def peak_rss_gb():  # this process's own peak (VmHWM starts anew at exec; ru_maxrss keeps the parent's)
+    return int(re.search(r"VmHWM:\s+(\d+) kB", Path("/proc/self/status").read_text()).group(1)) / 2**20
 started = time.perf_counter()
 import torch
 from ddcolor.network import MODEL_SIZES
 from ddcolor.pipeline import Colorizer
 from ddcolor.weights import checkpoint_path
 imported = time.perf_counter()
+extra = {}
 if sys.argv[1] == "predict.py setup()":
     import predict
     imported = time.perf_counter()
-    predict.Predictor().setup()
+    predictor = predict.Predictor()
+    predictor.setup()
+    setup_done = time.perf_counter()
+    extra["setup_peak_rss_gb"] = peak_rss_gb()
+    extra["setup_weights_gb"] = weights_gb(predictor.colorizers)
+    predictor.colorizers.get("large", "artistic")
+    extra["first_use_s"] = time.perf_counter() - setup_done
+    predictor.colorizers.get("large", "paper")
+    extra["weights_gb"] = weights_gb(predictor.colorizers)
+    imported += time.perf_counter() - setup_done  # setup_s below is setup() alone
+elif sys.argv[1] == "all four in setup()":
+    from ddcolor.serving import ColorizerPool
+    from ddcolor.weights import CHECKPOINTS
+    extra["weights_gb"] = weights_gb(ColorizerPool(preload=tuple(CHECKPOINTS)))
 else:
     for size in MODEL_SIZES:
         path = checkpoint_path(size)
@@ -50,9 +74,9 @@ if torch.cuda.is_available():
     torch.cuda.synchronize()
 done = time.perf_counter()
 print(json.dumps({"import_s": imported - started, "setup_s": done - imported,
-                  "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}))
+                  "peak_rss_gb": peak_rss_gb(), **extra}))
 """
-SOURCES = (".pth files", "safetensors cache", "predict.py setup()")
+SOURCES = (".pth files", "safetensors cache", "predict.py setup()", "all four in setup()")
 
 
 def cold_run(source: str, weights: Path) -> dict:
@@ -69,8 +93,8 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "ddcolor-bench")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    for size in MODEL_SIZES:
-        load_package_state(write_synthetic_checkpoint(args.workdir, size))  # writes the cache once
+    for name in CHECKPOINTS:
+        load_package_state(write_synthetic_checkpoint(args.workdir, name))  # writes the cache once
 
     runs: dict[str, list[dict]] = {source: [] for source in SOURCES}
     for _ in range(args.runs):  # interleaved, so drift in the machine hits every source alike
@@ -87,6 +111,14 @@ def main() -> None:
         print(f"| {source} | {row['import_s']:.2f} s | {row['setup_s']:.2f} s | {row['peak_rss_gb']:.2f} GB |")
     ratio = rows["safetensors cache"]["setup_s"] / rows[".pth files"]["setup_s"]
     print(f"\nsafetensors cache / .pth files: {ratio:.2f} (target <= 0.5)")
+    lazy, eager = rows["predict.py setup()"], rows["all four in setup()"]
+    print(
+        f"\nAll four checkpoints present: setup() loads large + tiny in {lazy['setup_s']:.2f} s, holding "
+        f"{lazy['setup_weights_gb']:.2f} GB of weights (peak RSS {lazy['setup_peak_rss_gb']:.2f} GB); the first "
+        f"artistic request adds {lazy['first_use_s']:.2f} s ({lazy['weights_gb']:.2f} GB of weights once artistic "
+        f"and paper are loaded too). Loading all four in setup(): {eager['setup_s']:.2f} s, "
+        f"{eager['weights_gb']:.2f} GB of weights (peak RSS {eager['peak_rss_gb']:.2f} GB)."
+    )
     write_json(args.json, {"rows": rows, "cache_to_pth_ratio": ratio})
 
 

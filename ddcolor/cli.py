@@ -17,7 +17,17 @@ from ddcolor.images import OUTPUT_FORMATS, read_image, write_image
 from ddcolor.network import MODEL_SIZES
 from ddcolor.pipeline import DEFAULT_INPUT_SIZE, round_input_size
 from ddcolor.resample import UPSAMPLE_MODES
-from ddcolor.weights import WeightsNotFoundError, download_checkpoint, ensure_checkpoint, sizes_for
+from ddcolor.saturation import check_saturation
+from ddcolor.weights import (
+    CHECKPOINTS,
+    DEFAULT_VARIANT,
+    VARIANTS,
+    WeightsNotFoundError,
+    checkpoint_for,
+    checkpoints_for,
+    download_checkpoint,
+    ensure_checkpoint,
+)
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif"}
 HINTS_SUFFIX = ".hints.png"  # `<name>.hints.png` beside `<name>.jpg` holds that photo's color hints
@@ -53,13 +63,13 @@ def output_path_for(source: Path, output_dir: Path, output_format: str) -> Path:
 
 
 def run_download(args: argparse.Namespace) -> int:
-    for size in sizes_for(args.model_size):
+    for name in checkpoints_for(args.checkpoint):
         try:
-            path = download_checkpoint(size)
+            path = download_checkpoint(name)
         except WeightsNotFoundError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
-        print(f"{size}: {path}")
+        print(f"{name}: {path}")
     return 0
 
 
@@ -88,7 +98,8 @@ def run_colorize(args: argparse.Namespace) -> int:
     if not todo:
         return 0
     try:
-        checkpoint = ensure_checkpoint(args.model_size)
+        check_saturation(args.saturation)
+        checkpoint = ensure_checkpoint(checkpoint_for(args.model_size, args.variant).name)
         colorizer = Colorizer.from_checkpoint(
             checkpoint, model_size=args.model_size, input_size=round_input_size(args.input_size), device=args.device
         )
@@ -110,6 +121,7 @@ def run_colorize(args: argparse.Namespace) -> int:
                     reference=reference,
                     reference_method=args.reference_method,
                     reference_strength=args.reference_strength,
+                    saturation=args.saturation,
                     hints=hints,
                 )
                 write_image(result, output_path_for(source, args.output, args.format))
@@ -130,7 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     download = commands.add_parser("download", help="fetch checkpoints from the Hugging Face hub")
-    download.add_argument("model_size", nargs="?", default="all", choices=(*MODEL_SIZES, "all"))
+    download.add_argument(
+        "checkpoint",
+        nargs="?",
+        default="all",
+        choices=(*CHECKPOINTS, "all"),
+        help="large (modelscope, the default), tiny, artistic, paper, or all (default)",
+    )
     download.set_defaults(run=run_download)
 
     colorize = commands.add_parser("colorize", help="colorize photos (files or folders)")
@@ -143,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--hints", type=Path, help=f"color strokes for the one input photo (in folders: <name>{HINTS_SUFFIX})"
     )
     colorize.add_argument("--model-size", default="large", choices=MODEL_SIZES)
+    colorize.add_argument(
+        "--variant", default=DEFAULT_VARIANT, choices=VARIANTS, help="which training of the large model colorizes"
+    )
+    colorize.add_argument(
+        "--saturation", type=float, default=1.0, help="0 (black and white) to 2 (twice as vivid); 1 as made"
+    )
     colorize.add_argument("--input-size", type=int, default=DEFAULT_INPUT_SIZE, help="working resolution (x32)")
     colorize.add_argument("--format", default="png", choices=OUTPUT_FORMATS)
     colorize.add_argument("--upsample", default=None, choices=UPSAMPLE_MODES, help="chroma upsampling mode")

@@ -34,7 +34,7 @@ def saturate(colorized_bgr: np.ndarray, amount: float) -> np.ndarray:
         ab = lab[:, :, 1:]
         ab *= np.float32(amount)
         np.clip(ab, AB_MIN, AB_MAX, out=ab)
-        to_bgr(fit_to_gamut(lab) if amount > 1.0 else lab, out=out[rows])
+        to_bgr(fit_to_gamut(lab), out=out[rows])
 
     map_bands(colorized_bgr.shape[0], band)
     return out

@@ -16,11 +16,14 @@ from pathlib import Path
 import torch
 
 from ddcolor.network.ddcolor import IMAGENET_MEAN, IMAGENET_STD
-from ddcolor.weights import CHECKPOINT_FILES
+from ddcolor.weights import get_checkpoint
 
 Manifest = list[tuple[str, list[int], str]]
 
 REFERENCE_DIR_ENV = "DDCOLOR_REFERENCE_DIR"
+# Each released training of the large network gets its own weights, so tests can tell them apart;
+# the default checkpoints keep seed 0, the one the reference goldens were made with.
+CHECKPOINT_SEEDS = {"large": 0, "tiny": 0, "artistic": 0xA7, "paper": 0x9A}
 
 
 def reference_dir() -> Path:
@@ -79,10 +82,15 @@ def write_official_checkpoint(path: Path, state: dict[str, torch.Tensor]) -> Pat
     return path
 
 
-def write_synthetic_checkpoint(directory: Path, model_size: str) -> Path:
-    """The synthetic checkpoint of one model under its official file name, built unless present."""
-    path = Path(directory) / CHECKPOINT_FILES[model_size]
+def synthetic_checkpoint_state(name: str) -> dict[str, torch.Tensor]:
+    """The official-layout state of the named checkpoint (`large`, `tiny`, `artistic`, `paper`)."""
+    manifest = load_manifest(reference_dir() / f"ddcolor_keys_{get_checkpoint(name).model_size}.json")
+    return synthetic_official_state(manifest, seed_xor=CHECKPOINT_SEEDS[name])
+
+
+def write_synthetic_checkpoint(directory: Path, name: str) -> Path:
+    """The named synthetic checkpoint under its official file name, built unless present."""
+    path = Path(directory) / get_checkpoint(name).file
     if not path.exists():
-        manifest = load_manifest(reference_dir() / f"ddcolor_keys_{model_size}.json")
-        write_official_checkpoint(path, synthetic_official_state(manifest))
+        write_official_checkpoint(path, synthetic_checkpoint_state(name))
     return path

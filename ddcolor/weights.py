@@ -1,9 +1,11 @@
 """Where checkpoints live on disk and how they get there from the Hugging Face hub.
 
-Files keep their official names (`ddcolor_modelscope.pth`, `ddcolor_paper_tiny.pth`) in
-`weights/` at the project root, or in the folder named by `DDCOLOR_WEIGHTS_DIR`. Beside each
-`.pth` sits the safetensors cache `ddcolor.checkpoint` makes, so an image built after
-`python -m ddcolor download` ships fast-loading weights.
+The authors released four checkpoints, named here as the download command names them: `large`
+(`ddcolor_modelscope.pth`, the default), `artistic` and `paper` (other trainings of the large
+network) and `tiny`. Files keep their official names in `weights/` at the project root, or in
+the folder named by `DDCOLOR_WEIGHTS_DIR`. Beside each `.pth` sits the safetensors cache
+`ddcolor.checkpoint` makes, so an image built after `python -m ddcolor download` ships
+fast-loading weights.
 """
 
 from __future__ import annotations
@@ -15,17 +17,39 @@ import logging
 import os
 import socket
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ddcolor.network import MODEL_SIZES, get_config
+from ddcolor.network import get_config
 
 log = logging.getLogger(__name__)
 
 HF_REPO_ID = "piddnad/DDColor-models"
 WEIGHTS_DIR_ENV = "DDCOLOR_WEIGHTS_DIR"
 DEFAULT_WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
-CHECKPOINT_FILES: dict[str, str] = {"large": "ddcolor_modelscope.pth", "tiny": "ddcolor_paper_tiny.pth"}
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    name: str  # as `python -m ddcolor download NAME` names it
+    file: str  # the released file name on the hub
+    model_size: str  # the network it fits
+    variant: str  # which training: the predictor's `variant` input
+
+
+CHECKPOINTS: dict[str, Checkpoint] = {
+    c.name: c
+    for c in (
+        Checkpoint("large", "ddcolor_modelscope.pth", "large", "modelscope"),
+        Checkpoint("tiny", "ddcolor_paper_tiny.pth", "tiny", "modelscope"),
+        Checkpoint("artistic", "ddcolor_artistic.pth", "large", "artistic"),
+        Checkpoint("paper", "ddcolor_paper.pth", "large", "paper"),
+    )
+}
+CHECKPOINT_FILES: dict[str, str] = {name: c.file for name, c in CHECKPOINTS.items()}
+VARIANTS = ("modelscope", "artistic", "paper")
+DEFAULT_VARIANT = "modelscope"
 
 
 class WeightsNotFoundError(FileNotFoundError):
@@ -37,9 +61,30 @@ def weights_dir() -> Path:
     return Path(configured).expanduser() if configured else DEFAULT_WEIGHTS_DIR
 
 
-def checkpoint_path(model_size: str, directory: Path | None = None) -> Path:
-    get_config(model_size)  # validates the name
-    return (directory or weights_dir()) / CHECKPOINT_FILES[model_size]
+def get_checkpoint(name: str) -> Checkpoint:
+    try:
+        return CHECKPOINTS[name]
+    except KeyError:
+        raise ValueError(f"unknown checkpoint {name!r}; choose one of {', '.join(CHECKPOINTS)}") from None
+
+
+def checkpoint_for(model_size: str, variant: str = DEFAULT_VARIANT) -> Checkpoint:
+    """The checkpoint that colorizes with `model_size` and `variant`; only the large network
+    was released in several trainings, so tiny takes only the default variant."""
+    get_config(model_size)
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+    for checkpoint in CHECKPOINTS.values():
+        if checkpoint.model_size == model_size and checkpoint.variant == variant:
+            return checkpoint
+    raise ValueError(
+        f"the {variant} variant exists only for the large model (ddcolor_{variant}.pth); choose model_size=large "
+        f"to use it, or variant={DEFAULT_VARIANT} with model_size={model_size}"
+    )
+
+
+def checkpoint_path(name: str, directory: Path | None = None) -> Path:
+    return (directory or weights_dir()) / get_checkpoint(name).file
 
 
 def manifest_path_for(checkpoint: Path) -> Path:
@@ -72,18 +117,18 @@ def verify_checkpoint(checkpoint: Path) -> None:
         )
 
 
-def find_checkpoint(model_size: str, directory: Path | None = None) -> Path | None:
+def find_checkpoint(name: str, directory: Path | None = None) -> Path | None:
     """The `.pth`, or its safetensors cache alone (an image may ship only that), if present."""
-    path = checkpoint_path(model_size, directory)
+    path = checkpoint_path(name, directory)
     for candidate in (path, path.with_suffix(".safetensors")):
         if candidate.is_file():
             return candidate
     return None
 
 
-def _how_to_get(model_size: str, path: Path) -> str:
+def _how_to_get(name: str, path: Path) -> str:
     return (
-        f"Get it with `python -m ddcolor download {model_size}` on a machine with internet access, "
+        f"Get it with `python -m ddcolor download {name}` on a machine with internet access, "
         f"or copy {path.name} from https://huggingface.co/{HF_REPO_ID} into {path.parent} "
         f"(or point {WEIGHTS_DIR_ENV} at the folder that holds it)."
     )
@@ -125,18 +170,18 @@ def remove_stale_partials(path: Path) -> list[Path]:
     return removed
 
 
-def download_checkpoint(model_size: str, directory: Path | None = None) -> Path:
+def download_checkpoint(name: str, directory: Path | None = None) -> Path:
     """Fetch one checkpoint from the hub and build its safetensors cache beside it."""
     from huggingface_hub import hf_hub_download
 
     from ddcolor.checkpoint import load_package_state
 
-    path = checkpoint_path(model_size, directory)
+    path = checkpoint_path(name, directory)
     reason = _hub_unreachable_reason()
     if reason:
         raise WeightsNotFoundError(
-            f"The {model_size} checkpoint {path.name} is missing from {path.parent} and cannot be "
-            f"downloaded: {reason}. {_how_to_get(model_size, path)}"
+            f"The {name} checkpoint {path.name} is missing from {path.parent} and cannot be "
+            f"downloaded: {reason}. {_how_to_get(name, path)}"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_partials(path)
@@ -147,28 +192,28 @@ def download_checkpoint(model_size: str, directory: Path | None = None) -> Path:
         downloaded = Path(hf_hub_download(HF_REPO_ID, path.name, local_dir=path.parent))
     except Exception as error:  # the hub client raises many types; all mean "not downloaded"
         raise WeightsNotFoundError(
-            f"Downloading {path.name} from {HF_REPO_ID} failed: {error}. {_how_to_get(model_size, path)}"
+            f"Downloading {path.name} from {HF_REPO_ID} failed: {error}. {_how_to_get(name, path)}"
         ) from error
     write_manifest(downloaded)
     load_package_state(downloaded)  # writes the safetensors cache now, before an image is built
     return downloaded
 
 
-def ensure_checkpoint(model_size: str, directory: Path | None = None, *, download: bool = True) -> Path:
+def ensure_checkpoint(name: str, directory: Path | None = None, *, download: bool = True) -> Path:
     """The checkpoint on disk, downloaded first if it is missing and `download` is allowed."""
-    found = find_checkpoint(model_size, directory)
+    found = find_checkpoint(name, directory)
     if found is not None:
         if found.suffix == ".pth":
             verify_checkpoint(found)
         return found
-    path = checkpoint_path(model_size, directory)
+    path = checkpoint_path(name, directory)
     if not download:
         raise WeightsNotFoundError(
-            f"The {model_size} checkpoint {path.name} is missing from {path.parent}. {_how_to_get(model_size, path)}"
+            f"The {name} checkpoint {path.name} is missing from {path.parent}. {_how_to_get(name, path)}"
         )
-    return download_checkpoint(model_size, directory)
+    return download_checkpoint(name, directory)
 
 
-def sizes_for(choice: str) -> tuple[str, ...]:
-    """`all` or one model size, as used by the download command."""
-    return MODEL_SIZES if choice == "all" else (get_config(choice).name,)
+def checkpoints_for(choice: str) -> tuple[str, ...]:
+    """`all` or one checkpoint name, as used by the download command."""
+    return tuple(CHECKPOINTS) if choice == "all" else (get_checkpoint(choice).name,)

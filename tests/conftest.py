@@ -12,7 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ddcolor.synthetic import load_manifest, reference_dir, synthetic_official_state, write_official_checkpoint
+from ddcolor.network import MODEL_SIZES
+from ddcolor.synthetic import (
+    load_manifest,
+    reference_dir,
+    synthetic_checkpoint_state,
+    synthetic_official_state,
+    write_official_checkpoint,
+)
 from ddcolor.weights import CHECKPOINT_FILES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +38,7 @@ def reference_file(name: str) -> Path:
 
 @pytest.fixture(scope="session")
 def manifests() -> dict[str, list]:
-    return {size: load_manifest(reference_file(f"ddcolor_keys_{size}.json")) for size in CHECKPOINT_FILES}
+    return {size: load_manifest(reference_file(f"ddcolor_keys_{size}.json")) for size in MODEL_SIZES}
 
 
 @pytest.fixture(scope="session")
@@ -67,6 +74,17 @@ def large_checkpoint(weights_dir, official_state) -> Path:
     if not path.exists():
         write_official_checkpoint(path, official_state("large"))
     return path
+
+
+@pytest.fixture(scope="session")
+def variant_checkpoints(weights_dir, large_checkpoint) -> dict[str, Path]:
+    """The artistic and paper checkpoints too (912 MB each, official format, weights of their own)."""
+    paths = {}
+    for name in ("artistic", "paper"):
+        paths[name] = weights_dir / CHECKPOINT_FILES[name]
+        if not paths[name].exists():
+            write_official_checkpoint(paths[name], synthetic_checkpoint_state(name))
+    return paths
 
 
 @pytest.fixture(scope="session")
