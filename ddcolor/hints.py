@@ -8,7 +8,8 @@ few strokes fix what the model got wrong instead of repainting the whole photo.
 The correction spreads two ways, both at a reduced working size:
 - in the image, with OpenCV's fast global smoother guided by the automatic result's Lab, so it
   fills the stroke's region and stops at edges of lightness and of color (an automatic
-  colorizer is usually wrong per object, and its object boundaries show in its a, b);
+  colorizer is usually wrong per object, and its object boundaries show in its a, b), scaled
+  down where the photo is darker than the stroke;
 - in color space, to pixels the automatic result colored like the stroke's pixels (a splat on
   an a-b grid, blurred and read back per pixel), because the same wrong color elsewhere is
   usually the same mistake.
