@@ -36,7 +36,7 @@ log = logging.getLogger("ddcolor")
 WORK_PIXELS = 250_000  # the correction is solved at about this size; finer detail comes from the full-res L
 SMOOTH_LAMBDA = 3000.0  # fast global smoother's reach: about sqrt(lambda) working pixels in a flat region
 SMOOTH_SIGMA = 4.0  # guide difference at which the spread is blocked
-GUIDE_L_SCALE, GUIDE_AB_SCALE = 1.0, 2.0  # guide units per Lab unit: color edges count more than lightness texture
+GUIDE_L_SCALE, GUIDE_AB_SCALE = 2.55, 2.0  # guide units per Lab unit (L as in 8-bit Lab): either kind of edge stops it
 SPATIAL_REACH = 1.0  # smoother response x lambda at which the image confidence reaches 1 - 1/e
 AB_BIN = 4.0  # a-b grid cell for the color-space spread
 AB_SIGMA = 5.0  # a-b distance over which pixels count as colored "the same way"
@@ -117,7 +117,7 @@ def _correction(colorized_bgr: np.ndarray, ys: np.ndarray, xs: np.ndarray, alpha
     sums = np.stack([np.bincount(cell, alpha * c, h * w) for c in channels], axis=1)
     sums = (sums * coverage).astype(np.float32).reshape(h, w, 4)
 
-    # The automatic result's object boundaries show in its a, b more than in L's texture.
+    # Guided by the automatic result's Lab: its object boundaries show in its a, b, and in L.
     guide = cv2.convertScaleAbs(small_lab * np.float32([GUIDE_L_SCALE, GUIDE_AB_SCALE, GUIDE_AB_SCALE]) + [0, 128, 128])
     spread = cv2.ximgproc.fastGlobalSmootherFilter(guide, sums, SMOOTH_LAMBDA, SMOOTH_SIGMA)
     reach = np.maximum(spread[:, :, 0], 0.0)
