@@ -281,6 +281,18 @@ def speed(runs: int) -> dict:
         verdict = "holds" if seconds <= target else "MISSED"
         per_mp = seconds / (height * width / 1e6)
         print(f"  {label}: {seconds:.3f} s ({per_mp:.3f} s/MP), target <= {target} s: {verdict}")
+    truth = load_photo("astronaut")
+    hints = random_hints(truth, 50, rng)
+    known = hints[:, :, 3].reshape(-1) > 0
+    values = np.zeros((known.size, 2))
+    affinity = levin_affinity(cv2.cvtColor(truth, cv2.COLOR_BGR2GRAY))
+    _, seconds = timed(lambda: levin_solve(levin_factor(affinity, known, 0.0), known, values), runs)
+    megapixels = known.size / 1e6
+    figures["exact solve, 0.1 MP"] = seconds
+    print(
+        f"  exact sparse solve (SuperLU, Levin's system, a and b) at {megapixels:.2f} MP: {seconds:.2f} s "
+        f"({seconds / megapixels:.1f} s/MP; it grows faster than the pixel count)"
+    )
     return figures
 
 
