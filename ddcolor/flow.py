@@ -14,7 +14,8 @@ import numpy as np
 FLOW_MAX_SIDE = 256  # flow is computed with the longer side at most this (pixels)
 CONSISTENCY_SLACK = 0.5  # pixels: forward-backward disagreement always tolerated (Sundaram et al. 2010)
 CONSISTENCY_SHARE = 0.01  # share of the squared motion tolerated on top of the slack
-PHOTOMETRIC_SCALE = 12.0  # gray levels: a warped pixel this far from the current one keeps exp(-1) of its trust
+PHOTOMETRIC_TOLERANCE = 6.0  # gray levels of difference after warping always tolerated (compression noise)
+PHOTOMETRIC_SCALE = 12.0  # gray levels beyond the tolerance at which a pixel keeps exp(-1) of its trust
 
 
 class FlowEstimator:
@@ -76,5 +77,6 @@ def trust(current: np.ndarray, previous: np.ndarray, backward: np.ndarray, forwa
     motion = (backward**2).sum(axis=2) + (returned**2).sum(axis=2)
     consistent = disagreement <= CONSISTENCY_SHARE * motion + CONSISTENCY_SLACK
     difference = cv2.absdiff(current, warp(previous, backward)).astype(np.float32)
-    confidence = np.exp(-((difference / PHOTOMETRIC_SCALE) ** 2))
+    excess = np.maximum(difference - PHOTOMETRIC_TOLERANCE, 0.0)
+    confidence = np.exp(-((excess / PHOTOMETRIC_SCALE) ** 2))
     return np.where(consistent & inside(backward), confidence, 0.0).astype(np.float32)

@@ -3,7 +3,8 @@
 Per-frame colorization gives the same object a slightly different hue in every frame (flicker).
 Here each frame's prediction is blended with the previous *result* warped along the optical flow:
 where the motion is trusted, most of the color comes from the past, so colors follow objects
-and the per-frame noise averages out (a recursive average along motion paths); where it is
+and the per-frame noise averages out (a running mean along motion paths, becoming a recursive
+average with weight `CARRY` once a point has been seen a few frames); where it is
 not (occlusions, new content entering the frame) the new prediction is used. At a scene cut the
 past is dropped, so no color crosses it.
 """
@@ -23,6 +24,7 @@ CARRY = 0.8  # share of a fully trusted pixel's color taken from the past (tuned
 CUT_HISTOGRAM_DISTANCE = 0.35  # Bhattacharyya distance of gray histograms above which frames are a cut
 CUT_TRUSTED_SHARE = 0.2  # a frame whose trusted pixels are fewer than this share follows a cut
 HISTOGRAM_BINS = 32
+MAX_AGE = 100.0
 
 
 def gray_histogram(gray: np.ndarray) -> np.ndarray:
@@ -36,14 +38,16 @@ class TemporalStabilizer:
     (2, H, W) float32.
     """
 
-    def __init__(self, carry: float = CARRY) -> None:
+    def __init__(self, carry: float | None = None) -> None:
+        carry = CARRY if carry is None else carry
         if not 0.0 <= carry < 1.0:
             raise ValueError(f"carry must be in [0, 1), got {carry}")
         self.carry = carry
         self.flow = FlowEstimator()
         self.cuts: list[int] = []
         self._frame = -1
-        self._previous: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # gray, histogram, result ab
+        # gray, histogram, result ab, and per pixel how many frames its color averages (its age)
+        self._previous: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def is_cut(self, histogram: np.ndarray) -> bool:
         if self._previous is None:
@@ -54,11 +58,11 @@ class TemporalStabilizer:
     def __call__(self, gray: np.ndarray, ab: np.ndarray) -> np.ndarray:
         self._frame += 1
         histogram = gray_histogram(gray)
-        result = ab
+        result, age = ab, np.ones(gray.shape, np.float32)
         if self._previous is not None and self.is_cut(histogram):
             self._start_scene("histogram")
         elif self._previous is not None:
-            previous_gray, _, previous_ab = self._previous
+            previous_gray, _, previous_ab, previous_age = self._previous
             backward = self.flow.flow(gray, previous_gray)
             forward = self.flow.flow(previous_gray, gray)
             confidence = trust(gray, previous_gray, backward, forward)
@@ -66,12 +70,15 @@ class TemporalStabilizer:
                 self._start_scene("motion")
             else:
                 xs, ys = sample_positions(backward)
-                weight = self.carry * confidence
+                carried_age = cv2.remap(previous_age, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                # A running mean while a point is young (1/2, 2/3, ...), then at most `carry`.
+                weight = confidence * np.minimum(self.carry, carried_age / (carried_age + 1))
                 result = np.empty_like(ab)
                 for channel in range(2):
                     carried = cv2.remap(previous_ab[channel], xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
                     result[channel] = ab[channel] + weight * (carried - ab[channel])
-        self._previous = (gray, histogram, result)
+                age = np.minimum(1 + confidence * carried_age, MAX_AGE)
+        self._previous = (gray, histogram, result, age)
         return result
 
     def _start_scene(self, why: str) -> None:
