@@ -317,7 +317,8 @@ def print_rows(rows: dict, spoils: tuple[str, ...]) -> None:
         warp = [c["warp ratio"] for c in cases]
         ab = [c["ab ratio"] for c in cases]
         print(
-            f"{split:>9}: warp ratio mean {statistics.mean(warp):.3f} worst {max(warp):.3f} (target <= {TARGETS['warp']}); "
+            f"{split:>9}: warp ratio mean {statistics.mean(warp):.3f} worst {max(warp):.3f} "
+            f"(target <= {TARGETS['warp']}); "
             f"ab ratio mean {statistics.mean(ab):.3f} worst {max(ab):.3f} (target <= {TARGETS['ab']}); "
             f"cuts ok {sum(c['cut ok'] for c in cases)}/{len(cases)}"
         )
@@ -368,7 +369,8 @@ def main() -> None:
             figures["speed"] = speed(folder, checkpoint, 256, 48, 2)
             s = figures["speed"]
             print(
-                f"speed ({s['clip']}): per-frame {s['per-frame fps']:.2f} fps, stabilized {s['stabilized fps']:.2f} fps, "
+                f"speed ({s['clip']}): per-frame {s['per-frame fps']:.2f} fps, "
+                f"stabilized {s['stabilized fps']:.2f} fps, "
                 f"time ratio {s['time ratio']:.3f} (target <= {TARGETS['speed']})"
             )
             figures["memory"] = memory(folder, checkpoint, 48)
