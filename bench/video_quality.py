@@ -158,7 +158,8 @@ def warping_error(clip: Clip, frames: list[np.ndarray]) -> float:
     errors = []
     for t, _ in same_shot_pairs(clip, 1):
         shot, local = (clip.shots[0], t) if t < clip.cut else (clip.shots[1], t - clip.cut)
-        map_x, map_y, valid = shot.next_to_this(local, WIDTH, HEIGHT)
+        height, width = frames[t].shape[:2]
+        map_x, map_y, valid = shot.next_to_this(local, width, height)
         back = cv2.remap(frames[t + 1], map_x, map_y, cv2.INTER_LINEAR).astype(np.float32) / 255
         squared = ((frames[t].astype(np.float32) / 255 - back) ** 2).sum(axis=2)
         errors.append(float(squared[valid].mean()))

@@ -20,7 +20,7 @@ from ddcolor.flow import FlowEstimator, sample_positions, trust
 
 log = logging.getLogger("ddcolor")
 
-CARRY = 0.8  # share of a fully trusted pixel's color taken from the past (tuned in bench/video_quality.py)
+CARRY = 0.85  # share of a fully trusted pixel's color taken from the past (tuned in bench/video_quality.py)
 CUT_HISTOGRAM_DISTANCE = 0.35  # Bhattacharyya distance of gray histograms above which frames are a cut
 CUT_TRUSTED_SHARE = 0.2  # a frame whose trusted pixels are fewer than this share follows a cut
 HISTOGRAM_BINS = 32
