@@ -22,6 +22,7 @@ Clips are split: the carry weight was tuned on the `tune` clips (`--tune` prints
 the `held-out` clips were not looked at while tuning.
 
     .venv/bin/python bench/video_quality.py [--json bench/results/video_quality.json] [--tune]
+        [--only quality real reference speed memory]
 """
 
 from __future__ import annotations
@@ -49,8 +50,10 @@ import ddcolor.stabilize as stabilize_module  # noqa: E402
 from common import peak_rss_gb, write_json  # noqa: E402
 from ddcolor.lab import to_lab  # noqa: E402
 from ddcolor.pipeline import Colorizer  # noqa: E402
+from ddcolor.stabilize import TemporalStabilizer  # noqa: E402
 from ddcolor.synthetic import write_synthetic_checkpoint  # noqa: E402
 from ddcolor.video import colorize_video  # noqa: E402
+from ddcolor.weights import CHECKPOINT_FILES  # noqa: E402
 from video_clips import Shot, audio_samples, read_frames, write_video  # noqa: E402
 
 WIDTH, HEIGHT, INPUT_SIZE, SHOT_FRAMES = 192, 144, 128, 48
@@ -139,10 +142,12 @@ class TruthModel(nn.Module):
         return torch.from_numpy(batch)
 
 
-def run(clip: Clip, model: nn.Module, folder: Path, tag: str, stabilize: bool) -> tuple[list[np.ndarray], object]:
+def run(
+    clip: Clip, model: nn.Module, folder: Path, tag: str, stabilize: bool, **options
+) -> tuple[list[np.ndarray], object]:
     colorizer = Colorizer(model, input_size=INPUT_SIZE, device="cpu")
     out = folder / f"{clip.path.stem}-{tag}-{'stab' if stabilize else 'frame'}.mp4"
-    report = colorize_video(colorizer, clip.path, out, stabilize=stabilize)
+    report = colorize_video(colorizer, clip.path, out, stabilize=stabilize, **options)
     frames = read_frames(out)
     if len(frames) != len(clip.color) or audio_samples(out) != audio_samples(clip.path):
         raise RuntimeError(f"{out.name}: frame count or audio length changed")
@@ -233,11 +238,28 @@ def evaluate(clip: Clip, folder: Path, spoils: tuple[str, ...], seed: int) -> di
     return row
 
 
-def real_model_row(clip: Clip, folder: Path, checkpoint: Path) -> dict:
-    model = Colorizer.from_checkpoint(checkpoint, model_size="tiny", input_size=INPUT_SIZE, device="cpu").model
+def real_model_row(clip: Clip, folder: Path) -> dict:
+    model = Colorizer.from_checkpoint(
+        folder / "weights" / CHECKPOINT_FILES["tiny"], model_size="tiny", input_size=INPUT_SIZE, device="cpu"
+    ).model
     out = {}
     for stabilize in (False, True):
         frames, _ = run(clip, model, folder, "tiny", stabilize)
+        out["stabilized" if stabilize else "per-frame"] = {
+            "warping error": warping_error(clip, frames),
+            "cdc": cdc(clip, frames),
+        }
+    out["warp ratio"] = out["stabilized"]["warping error"] / out["per-frame"]["warping error"]
+    return out
+
+
+def reference_row(clip: Clip, folder: Path) -> dict:
+    """The oracle steered by a reference (the second shot's photo, so half the clip matches it):
+    does the per-frame transfer flicker, and does stabilization even it out?"""
+    reference = clip.shots[1].photo
+    out = {}
+    for stabilize in (False, True):
+        frames, _ = run(clip, TruthModel(clip.color, INPUT_SIZE), folder, "reference", stabilize, reference=reference)
         out["stabilized" if stabilize else "per-frame"] = {
             "warping error": warping_error(clip, frames),
             "cdc": cdc(clip, frames),
@@ -261,7 +283,14 @@ def speed(folder: Path, checkpoint: Path, input_size: int, frames: int, repeats:
             started = time.perf_counter()
             colorize_video(colorizer, path, folder / "speed-out.mp4", stabilize=stabilize)
             best[stabilize] = min(best[stabilize], time.perf_counter() - started)
+    stabilizer, rng = TemporalStabilizer(), np.random.default_rng(0)
+    work = [cv2.resize(cv2.cvtColor(shot.frame(t, 640, 360), cv2.COLOR_BGR2GRAY), (512, 512)) for t in range(10)]
+    ab = [rng.normal(0, 10, (2, 512, 512)).astype(np.float32) for _ in work]
+    started = time.perf_counter()
+    for gray, prediction in zip(work, ab, strict=True):
+        stabilizer(gray, prediction)
     return {
+        "stabilizer ms per frame at 512": 1000 * (time.perf_counter() - started) / len(work),
         "clip": f"640x360, {frames} frames, tiny model, input_size {input_size}, CPU",
         "per-frame fps": frames / best[False],
         "stabilized fps": frames / best[True],
@@ -331,11 +360,14 @@ def print_rows(rows: dict, spoils: tuple[str, ...]) -> None:
         )
 
 
+SECTIONS = ("quality", "real", "reference", "speed", "memory")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--tune", action="store_true", help="grid of carry weights on the tuning clips")
-    parser.add_argument("--quick", action="store_true", help="quality only (no speed, memory, real model)")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=SECTIONS, help="sections to run")
     parser.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
@@ -356,24 +388,34 @@ def main() -> None:
                     f"ab ratio {statistics.mean(c['ab ratio'] for c in cases):.3f}"
                 )
             return
-        rows = {name: evaluate(clip, folder, SPOILS, seed=10 * i) for i, (name, clip) in enumerate(clips.items())}
-        figures["clips"] = rows
-        print_rows(rows, SPOILS)
-        if not args.quick:
-            figures["real tiny model"] = {n: real_model_row(clips[n], folder, checkpoint) for n in list(CLIPS)[:2]}
-            for name, row in figures["real tiny model"].items():
+        if "quality" in args.only:
+            rows = {name: evaluate(clip, folder, SPOILS, seed=10 * i) for i, (name, clip) in enumerate(clips.items())}
+            figures["clips"] = rows
+            print_rows(rows, SPOILS)
+        rows_of = {"real": real_model_row, "reference": reference_row}
+        titles = {"real": "real tiny model (synthetic weights)", "reference": "oracle + exemplar reference"}
+        for section in ("real", "reference"):
+            if section not in args.only:
+                continue
+            figures[section] = {n: rows_of[section](clips[n], folder) for n in list(CLIPS)[:2]}
+            for name, row in figures[section].items():
                 print(
-                    f"real tiny model, {name}: warping error {row['per-frame']['warping error']:.5f} -> "
+                    f"{titles[section]}, {name}: warping error {row['per-frame']['warping error']:.5f} -> "
                     f"{row['stabilized']['warping error']:.5f} (ratio {row['warp ratio']:.3f}), "
-                    f"CDC {row['per-frame']['cdc']:.4f} -> {row['stabilized']['cdc']:.4f}"
+                    f"CDC {row['per-frame']['cdc']:.4f} -> {row['stabilized']['cdc']:.4f}",
+                    flush=True,
                 )
+        if "speed" in args.only:
             figures["speed"] = speed(folder, checkpoint, 256, 48, 2)
             s = figures["speed"]
             print(
                 f"speed ({s['clip']}): per-frame {s['per-frame fps']:.2f} fps, "
                 f"stabilized {s['stabilized fps']:.2f} fps, "
-                f"time ratio {s['time ratio']:.3f} (target <= {TARGETS['speed']})"
+                f"time ratio {s['time ratio']:.3f} (target <= {TARGETS['speed']}); the stabilizer alone: "
+                f"{s['stabilizer ms per frame at 512']:.1f} ms per frame at the default working size 512",
+                flush=True,
             )
+        if "memory" in args.only:
             figures["memory"] = memory(folder, checkpoint, 48)
             print(f"peak memory (1280x720, fresh process): {figures['memory']}")
         write_json(args.json, figures)
