@@ -25,8 +25,6 @@ CUT_HISTOGRAM_DISTANCE = 0.35  # Bhattacharyya distance of gray histograms above
 CUT_TRUSTED_SHARE = 0.2  # a frame whose trusted pixels are fewer than this share follows a cut
 HISTOGRAM_BINS = 32
 MAX_AGE = 100.0
-# Colors are resampled at every frame: bilinear would blur them a little more each time.
-CARRY_INTERPOLATION = cv2.INTER_CUBIC
 
 
 def gray_histogram(gray: np.ndarray) -> np.ndarray:
@@ -77,9 +75,7 @@ class TemporalStabilizer:
                 weight = confidence * np.minimum(self.carry, carried_age / (carried_age + 1))
                 result = np.empty_like(ab)
                 for channel in range(2):
-                    carried = cv2.remap(
-                        previous_ab[channel], xs, ys, CARRY_INTERPOLATION, borderMode=cv2.BORDER_REPLICATE
-                    )
+                    carried = cv2.remap(previous_ab[channel], xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
                     result[channel] = ab[channel] + weight * (carried - ab[channel])
                 age = np.minimum(1 + confidence * carried_age, MAX_AGE)
         self._previous = (gray, histogram, result, age)
