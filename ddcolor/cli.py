@@ -1,4 +1,4 @@
-"""Command line: `python -m ddcolor download ...` and `python -m ddcolor colorize ...`.
+"""Command line: `python -m ddcolor download ...`, `colorize ...` and `colorize-video ...`.
 
 `colorize` is made for a folder of family scans: files or folders in, one folder of colorized
 photos out, the model loaded once, existing results skipped, bad files reported at the end.
@@ -137,6 +137,54 @@ def run_colorize(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_colorize_video(args: argparse.Namespace) -> int:
+    """Each video into `--output` under its own name, with a progress bar in frames."""
+    from tqdm import tqdm
+
+    from ddcolor.pipeline import Colorizer
+    from ddcolor.video import colorize_video
+
+    args.output.mkdir(parents=True, exist_ok=True)
+    todo = [s for s in args.inputs if args.overwrite or not output_path_for(s, args.output, args.format).exists()]
+    if len(todo) < len(args.inputs):
+        print(f"skipping {len(args.inputs) - len(todo)} video(s) already colorized (use --overwrite to redo them)")
+    if not todo:
+        return 0
+    try:
+        checkpoint = ensure_checkpoint(args.model_size)
+        colorizer = Colorizer.from_checkpoint(
+            checkpoint, model_size=args.model_size, input_size=round_input_size(args.input_size), device=args.device
+        )
+        reference = read_image(args.reference, what="reference").bgr if args.reference else None
+    except (WeightsNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    failures: list[tuple[Path, str]] = []
+    for source in todo:
+        with tqdm(unit="frame", desc=source.name) as progress:
+
+            def advance(done: int, total: int | None, bar=progress) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            try:
+                colorize_video(
+                    colorizer,
+                    source,
+                    output_path_for(source, args.output, args.format),
+                    stabilize=not args.no_stabilize,
+                    reference=reference,
+                    output_format=args.format,
+                    progress=advance,
+                )
+            except ValueError as error:
+                failures.append((source, str(error)))
+    print(f"colorized {len(todo) - len(failures)} video(s) into {args.output}")
+    for source, reason in failures:
+        print(f"  {source}: {reason}", file=sys.stderr)
+    return 1 if failures else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ddcolor", description="DDColor photo colorization")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -173,6 +221,18 @@ def build_parser() -> argparse.ArgumentParser:
     colorize.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: GPU if present)")
     colorize.add_argument("--overwrite", action="store_true", help="redo photos whose output exists")
     colorize.set_defaults(run=run_colorize)
+
+    video = commands.add_parser("colorize-video", help="colorize videos, without flicker, audio kept")
+    video.add_argument("inputs", nargs="+", type=Path, metavar="FILE")
+    video.add_argument("--output", "-o", type=Path, required=True, help="folder for the colorized videos")
+    video.add_argument("--reference", type=Path, help="a color photo whose colors steer every frame")
+    video.add_argument("--model-size", default="large", choices=MODEL_SIZES)
+    video.add_argument("--input-size", type=int, default=DEFAULT_INPUT_SIZE, help="working resolution (x32)")
+    video.add_argument("--no-stabilize", action="store_true", help="colorize every frame on its own")
+    video.add_argument("--format", default="mp4", choices=("mp4", "webm"), help="H.264 MP4 or VP9 WebM")
+    video.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: GPU if present)")
+    video.add_argument("--overwrite", action="store_true", help="redo videos whose output exists")
+    video.set_defaults(run=run_colorize_video)
     return parser
 
 

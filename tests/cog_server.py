@@ -1,6 +1,7 @@
-"""Run the real Cog HTTP server (coglet) on loopback around `predict.py`, as Replicate would.
+"""Run the real Cog HTTP server (coglet) on loopback around a predictor (`predict.py` by default), as
+Replicate would.
 
-The server is started in a scratch folder that holds a link to `predict.py` and the
+The server is started in a scratch folder that holds a link to the predictor's file and the
 `.cog/openapi_schema.json` that `cog build` would have written, so nothing lands in the tree.
 """
 
@@ -46,20 +47,20 @@ class Response:
 
 
 class CogServer:
-    def __init__(self, workdir: Path, weights_dir: Path) -> None:
+    def __init__(self, workdir: Path, weights_dir: Path, module: str = "predict", predictor: str = "Predictor") -> None:
         self.workdir = workdir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         (workdir / ".cog").mkdir(parents=True, exist_ok=True)
-        (workdir / ".cog" / "openapi_schema.json").write_text(json.dumps(build_openapi_schema()))
-        (workdir / "predict.py").symlink_to(ROOT / "predict.py")
+        (workdir / ".cog" / "openapi_schema.json").write_text(json.dumps(build_openapi_schema(module, predictor)))
+        (workdir / f"{module}.py").symlink_to(ROOT / f"{module}.py")
         venv_bin = str(Path(sys.executable).parent)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("COG_", "PYTEST"))}
         env.update(
             PATH=venv_bin + os.pathsep + env.get("PATH", ""),  # the worker runs the bare `python`
             PYTHONPATH=str(ROOT),
             PORT=str(self.port),
-            COG_PREDICT_TYPE_STUB="predict.py:Predictor",
+            COG_PREDICT_TYPE_STUB=f"{module}.py:{predictor}",
             LOG_FORMAT="console",
             DDCOLOR_WEIGHTS_DIR=str(weights_dir),
             HF_HUB_OFFLINE="1",

@@ -121,3 +121,16 @@ def cog_server(tmp_path_factory, weights_dir, large_checkpoint):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def cog_video_server(tmp_path_factory, weights_dir, large_checkpoint):
+    """The real Cog HTTP server around predict_video.py (its own process), same synthetic weights."""
+    from cog_server import CogServer
+
+    server = CogServer(tmp_path_factory.mktemp("cog-video"), weights_dir, "predict_video", "VideoPredictor")
+    try:
+        server.wait_for(("READY",))
+        yield server
+    finally:
+        server.stop()

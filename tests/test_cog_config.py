@@ -6,18 +6,26 @@ import fnmatch
 import json
 
 import jsonschema
+import pytest
 import yaml
 
 from conftest import ROOT, reference_file
 
 
-def load_cog_yaml() -> dict:
-    return yaml.safe_load((ROOT / "cog.yaml").read_text())
+def load_cog_yaml(name: str = "cog.yaml") -> dict:
+    return yaml.safe_load((ROOT / name).read_text())
 
 
-def test_cog_yaml_satisfies_the_official_schema():
+@pytest.mark.parametrize("name", ["cog.yaml", "cog-video.yaml"])
+def test_cog_yaml_satisfies_the_official_schema(name):
     schema = json.loads(reference_file("cog_config_schema.json").read_text())
-    jsonschema.validate(load_cog_yaml(), schema)
+    jsonschema.validate(load_cog_yaml(name), schema)
+
+
+def test_the_video_configuration_builds_the_same_image_around_the_video_predictor():
+    video = load_cog_yaml("cog-video.yaml")
+    assert video["build"] == load_cog_yaml()["build"]
+    assert video["predict"] == "predict_video.py:VideoPredictor"
 
 
 def test_cog_yaml_builds_for_the_gpu_from_the_pinned_requirements():
@@ -43,5 +51,7 @@ def test_dockerignore_keeps_weights_but_not_caches_or_tests():
     ]
     for path in (".venv/bin/python", "tests/test_parity.py", ".git/HEAD", "ddcolor/__pycache__/x.pyc"):
         assert ignored(path, patterns) or ignored(path.replace("ddcolor/", "**/"), patterns), path
-    for path in ("weights/ddcolor_modelscope.pth", "weights/ddcolor_modelscope.safetensors", "predict.py"):
+    kept = ("weights/ddcolor_modelscope.pth", "weights/ddcolor_modelscope.safetensors")
+    kept += ("predict.py", "predict_video.py", "cog-video.yaml")
+    for path in kept:
         assert not ignored(path, patterns), path

@@ -1,0 +1,354 @@
+"""Colorizing a video file: decode, colorize in batches, stabilize over time, encode; audio kept.
+
+The video streams through: frames are decoded with PyAV (FFmpeg), sent through the model a batch
+at a time, and encoded as soon as they are done, so memory depends on the frame size and the
+batch, not on the video's length. Each frame keeps its own lightness at full resolution (only
+a and b change), its timestamp, and the stream's rate, size and rotation; the audio packets are
+copied as they are unless the output container cannot hold that codec.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import torch
+
+from ddcolor.lab import to_lab
+from ddcolor.pipeline import DEFAULT_UPSAMPLE, Colorizer, PostSteps, _check_input_size, compose, model_input
+from ddcolor.resample import upsample_ab
+from ddcolor.stabilize import TemporalStabilizer
+
+log = logging.getLogger("ddcolor")
+
+VIDEO_FORMATS = ("mp4", "webm")
+VIDEO_CODECS = {"mp4": "libx264", "webm": "libvpx-vp9"}
+VIDEO_OPTIONS = {
+    "libx264": {"crf": "18", "preset": "medium"},
+    "libvpx-vp9": {"crf": "30", "b": "0", "deadline": "good", "cpu-used": "4", "row-mt": "1"},
+}
+# Audio codecs each container holds as they are; anything else is re-encoded to the first choice.
+AUDIO_COPYABLE = {"mp4": ("aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"), "webm": ("opus", "vorbis")}
+AUDIO_ENCODERS = {"mp4": ("aac", 48_000), "webm": ("libopus", 48_000)}
+DEFAULT_BATCH_SIZE = 4
+
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass(frozen=True)
+class VideoLimits:
+    """The most a caller accepts (None: no limit); exceeded limits raise ValueError before the work."""
+
+    max_seconds: float | None = None
+    max_frames: int | None = None
+    max_pixels: int | None = None  # width x height of one frame
+
+
+@dataclass
+class VideoReport:
+    """What was done, for logs and checks."""
+
+    frames: int = 0
+    fps: float = 0.0
+    width: int = 0
+    height: int = 0
+    rotation: int = 0
+    seconds: float = 0.0  # wall-clock time spent
+    audio: str = "none"  # "none", "copied (aac)", "re-encoded aac -> opus"
+    padded: bool = False  # odd size padded by one pixel for yuv420p H.264
+    scene_cuts: list[int] = field(default_factory=list)
+    output_format: str = "mp4"
+
+
+def _open_input(source: Path) -> av.container.InputContainer:
+    try:
+        container = av.open(str(source))
+    except av.FFmpegError as error:
+        raise ValueError(f"{source.name} is not a video file that can be read ({error})") from None
+    if not container.streams.video:
+        container.close()
+        raise ValueError(f"{source.name} has no video stream (is it an audio file or an image?)")
+    return container
+
+
+def _stream_seconds(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float | None:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    return None
+
+
+def check_limits(container: av.container.InputContainer, limits: VideoLimits) -> None:
+    """Refuse a video over the limits from its header, before decoding anything."""
+    stream = container.streams.video[0]
+    width, height = stream.codec_context.width, stream.codec_context.height
+    if limits.max_pixels is not None and width * height > limits.max_pixels:
+        raise ValueError(
+            f"the video is {width}x{height}, over the limit of {limits.max_pixels / 1e6:.1f} megapixels per frame; "
+            "scale it down first"
+        )
+    seconds = _stream_seconds(container, stream)
+    if limits.max_seconds is not None and seconds is not None and seconds > limits.max_seconds:
+        raise ValueError(f"the video lasts {seconds:.1f} s, over the limit of {limits.max_seconds:g} s; cut it first")
+    if limits.max_frames is not None and stream.frames and stream.frames > limits.max_frames:
+        raise ValueError(f"the video has {stream.frames} frames, over the limit of {limits.max_frames}; cut it first")
+
+
+def _frame_rate(stream: av.video.stream.VideoStream) -> Fraction:
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    return Fraction(rate) if rate else Fraction(25)
+
+
+class _Output:
+    """The output container: a video stream set up from the first frame, and the audio."""
+
+    def __init__(self, destination: Path, output_format: str, source: av.container.InputContainer) -> None:
+        self.container = av.open(str(destination), "w", format=output_format)
+        self.format = output_format
+        self.source_video = source.streams.video[0]
+        self.source_audio = source.streams.audio[0] if source.streams.audio else None
+        self.video: av.video.stream.VideoStream | None = None
+        self.audio: av.audio.stream.AudioStream | None = None
+        self.audio_decoder: av.audio.resampler.AudioResampler | None = None
+        self.waiting_audio: list[av.Packet] = []
+        self.audio_note = "none"
+        self.pad = (0, 0)
+
+    def start(self, first: av.VideoFrame) -> None:
+        """Add the streams (all must exist before anything is written); rotation is known from the first frame."""
+        codec = VIDEO_CODECS[self.format]
+        width, height = first.width, first.height
+        if codec == "libx264":  # yuv420p H.264 needs even sizes: repeat the last row / column
+            self.pad = (height % 2, width % 2)
+            if any(self.pad):
+                log.info(
+                    "odd size %dx%d: padded to %dx%d (edge pixels repeated), as H.264 in yuv420p needs even sizes",
+                    width,
+                    height,
+                    width + self.pad[1],
+                    height + self.pad[0],
+                )
+        video = self.container.add_stream(codec, rate=_frame_rate(self.source_video), options=VIDEO_OPTIONS[codec])
+        video.width, video.height = width + self.pad[1], height + self.pad[0]
+        video.pix_fmt = "yuv420p"
+        video.time_base = self.source_video.time_base
+        video.codec_context.time_base = self.source_video.time_base
+        if self.source_video.sample_aspect_ratio:
+            video.codec_context.sample_aspect_ratio = self.source_video.sample_aspect_ratio
+        if first.rotation:
+            video.set_display_rotation(first.rotation)
+        self.video = video
+        if self.source_audio is not None:
+            self._start_audio(self.source_audio)
+        for packet in self.waiting_audio:
+            self.add_audio(packet)
+        self.waiting_audio.clear()
+
+    def _start_audio(self, source: av.audio.stream.AudioStream) -> None:
+        name = source.codec_context.name
+        if name in AUDIO_COPYABLE[self.format]:
+            self.audio = self.container.add_stream_from_template(source)
+            self.audio_note = f"copied ({name})"
+            return
+        encoder, rate = AUDIO_ENCODERS[self.format]
+        self.audio = self.container.add_stream(encoder, rate=rate)
+        layout = source.codec_context.layout.name if source.codec_context.layout else "stereo"
+        self.audio.layout = layout
+        self.audio_decoder = av.AudioResampler(format=self.audio.codec_context.format.name, layout=layout, rate=rate)
+        self.audio_note = f"re-encoded {name} -> {encoder.removeprefix('lib')}"
+        log.info("audio %s: %s cannot hold %s", self.audio_note, self.format.upper(), name)
+
+    def add_audio(self, packet: av.Packet) -> None:
+        if self.video is None:
+            self.waiting_audio.append(packet)
+            return
+        if self.audio_decoder is None:
+            if packet.dts is None:  # a demuxer's empty flush packet
+                return
+            packet.stream = self.audio
+            self.container.mux(packet)
+            return
+        for frame in packet.decode():
+            self._encode_audio(frame)
+
+    def _encode_audio(self, frame: av.AudioFrame | None) -> None:
+        frames = self.audio_decoder.resample(frame) if self.audio_decoder is not None else []
+        for resampled in frames:
+            resampled.pts = None
+            self.container.mux(self.audio.encode(resampled))
+        if frame is None:
+            self.container.mux(self.audio.encode(None))
+
+    def add_video(self, bgr: np.ndarray, source: av.VideoFrame) -> None:
+        if any(self.pad):
+            bgr = cv2.copyMakeBorder(bgr, 0, self.pad[0], 0, self.pad[1], cv2.BORDER_REPLICATE)
+        frame = av.VideoFrame.from_ndarray(bgr, format="bgr24")
+        frame.pts, frame.time_base = source.pts, source.time_base
+        self.container.mux(self.video.encode(frame))
+
+    def close(self) -> None:
+        if self.video is not None:
+            self.container.mux(self.video.encode(None))
+            if self.audio_decoder is not None:
+                self._encode_audio(None)
+        self.container.close()
+
+
+class _FrameColorizer:
+    """Model batches -> (reference) -> stabilization -> full-resolution frames, in order."""
+
+    def __init__(self, colorizer: Colorizer, size: int, steps: PostSteps, stabilizer: TemporalStabilizer | None):
+        self.colorizer, self.size, self.steps, self.stabilizer = colorizer, size, steps, stabilizer
+
+    def __call__(self, frames: list[np.ndarray]) -> Iterator[np.ndarray]:
+        batch = torch.from_numpy(np.stack([model_input(frame, self.size) for frame in frames]))
+        for frame, ab in zip(frames, self.colorizer.predict_ab(batch), strict=True):
+            ab = ab.numpy()
+            if self.steps.reference_lab is not None or self.stabilizer is not None:
+                small = cv2.resize(frame, (self.size, self.size), interpolation=cv2.INTER_AREA)
+                if self.steps.reference_lab is not None:
+                    ab = np.ascontiguousarray(to_lab(self.steps.apply(compose(small, ab))).transpose(2, 0, 1)[1:])
+                if self.stabilizer is not None:
+                    ab = self.stabilizer(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), ab)
+            yield compose(frame, upsample_ab(ab, frame.shape[:2], DEFAULT_UPSAMPLE))
+
+
+def _decoded(container: av.container.InputContainer, output: _Output) -> Iterator[av.VideoFrame]:
+    """Video frames in order; audio packets go to the output on the way."""
+    streams = [container.streams.video[0]]
+    if output.source_audio is not None:
+        streams.append(output.source_audio)
+    index = 0
+    try:
+        for packet in container.demux(*streams):
+            if packet.stream.type == "audio":
+                output.add_audio(packet)
+                continue
+            for frame in packet.decode():
+                index += 1
+                yield frame
+    except av.FFmpegError as error:
+        raise ValueError(f"the video is damaged or truncated after frame {index} ({error})") from None
+
+
+def colorize_video(
+    colorizer: Colorizer,
+    source: str | Path,
+    destination: str | Path,
+    *,
+    stabilize: bool = True,
+    reference: np.ndarray | None = None,
+    reference_method: str = "exemplar",
+    reference_strength: float = 1.0,
+    input_size: int | None = None,
+    output_format: str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    limits: VideoLimits | None = None,
+    progress: Progress | None = None,
+) -> VideoReport:
+    """Colorize the video at `source` into `destination` (paths); returns a `VideoReport`.
+
+    `reference`: a uint8 BGR color photo whose colors steer every frame (as for photos).
+    `output_format`: "mp4" (H.264) or "webm" (VP9); by default from the destination's suffix,
+    else mp4. `progress(done, total)` is called after each frame (`total` None when unknown).
+    """
+    started = time.perf_counter()
+    source, destination = Path(source), Path(destination)
+    output_format = output_format or (destination.suffix.lstrip(".").lower() or "mp4")
+    if output_format not in VIDEO_FORMATS:
+        raise ValueError(f"unknown video format {output_format!r}; choose one of {', '.join(VIDEO_FORMATS)}")
+    size = _check_input_size(input_size or colorizer.input_size)
+    steps = PostSteps.prepare(
+        reference=reference, reference_method=reference_method, reference_strength=reference_strength
+    )
+    container = _open_input(source)
+    try:
+        check_limits(container, limits or VideoLimits())
+        return _run(
+            container,
+            destination,
+            output_format,
+            _FrameColorizer(colorizer, size, steps, TemporalStabilizer() if stabilize else None),
+            max(1, batch_size),
+            limits or VideoLimits(),
+            progress,
+            started,
+        )
+    except BaseException:
+        destination.unlink(missing_ok=True)  # no half-written video left behind
+        raise
+    finally:
+        container.close()
+
+
+def _run(
+    container: av.container.InputContainer,
+    destination: Path,
+    output_format: str,
+    colorize: _FrameColorizer,
+    batch_size: int,
+    limits: VideoLimits,
+    progress: Progress | None,
+    started: float,
+) -> VideoReport:
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    total = stream.frames or None
+    report = VideoReport(fps=float(_frame_rate(stream)), output_format=output_format)
+    output = _Output(destination, output_format, container)
+    pending: list[tuple[np.ndarray, av.VideoFrame]] = []
+
+    def flush() -> None:
+        for (_, frame), colorized in zip(pending, colorize([bgr for bgr, _ in pending]), strict=True):
+            output.add_video(colorized, frame)
+            report.frames += 1
+            if progress is not None:
+                progress(report.frames, total)
+        pending.clear()
+
+    try:
+        for frame in _decoded(container, output):
+            if output.video is None:
+                output.start(frame)
+                report.width, report.height, report.rotation = frame.width, frame.height, frame.rotation
+                log.info(
+                    "colorizing %s frames of %dx%d at %.3g fps%s",
+                    total or "an unknown number of",
+                    frame.width,
+                    frame.height,
+                    report.fps,
+                    ", stabilized" if colorize.stabilizer else "",
+                )
+            if limits.max_frames is not None and report.frames + len(pending) >= limits.max_frames:
+                raise ValueError(f"the video has more than {limits.max_frames} frames, the limit; cut it first")
+            if limits.max_seconds is not None and frame.time is not None and frame.time > limits.max_seconds:
+                raise ValueError(f"the video lasts over {limits.max_seconds:g} s, the limit; cut it first")
+            pending.append((frame.to_ndarray(format="bgr24"), frame))
+            if len(pending) >= batch_size:
+                flush()
+        if pending:
+            flush()
+        if report.frames == 0:
+            raise ValueError("the video has no frame that could be decoded")
+    finally:
+        output.close()
+    report.audio, report.padded = output.audio_note, any(output.pad)
+    report.scene_cuts = list(colorize.stabilizer.cuts) if colorize.stabilizer else []
+    report.seconds = time.perf_counter() - started
+    log.info(
+        "colorized %d frames in %.1f s (%.1f frames/s); audio %s%s",
+        report.frames,
+        report.seconds,
+        report.frames / max(report.seconds, 1e-9),
+        report.audio,
+        f"; scene cuts at frames {report.scene_cuts}" if report.scene_cuts else "",
+    )
+    return report

@@ -1,0 +1,107 @@
+"""Cog predictor: DDColor video colorization (flicker-free, audio kept) behind Replicate's HTTP API.
+
+Thin on purpose, like predict.py: check the inputs, call `ddcolor.video`, return the file.
+Serve it with its own configuration: `cog predict -f cog-video.yaml -i video=@film.mp4`.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+
+from cog import BasePredictor, Input, Path
+
+from ddcolor import Colorizer
+from ddcolor.images import read_image
+from ddcolor.network import MODEL_SIZES
+from ddcolor.pipeline import DEFAULT_INPUT_SIZE, round_input_size
+from ddcolor.serving import fresh_output_path, require_choice, require_range, show_library_logs
+from ddcolor.video import VIDEO_FORMATS, VideoLimits, colorize_video
+from ddcolor.weights import ensure_checkpoint
+
+MIN_INPUT_SIZE, MAX_INPUT_SIZE = 256, 1024
+LIMITS = VideoLimits(max_seconds=600.0, max_frames=18_000, max_pixels=3840 * 2160)
+PROGRESS_EVERY_S = 5.0
+
+log = logging.getLogger("ddcolor")
+
+
+class ProgressLines:
+    """A log line every few seconds ("frame 120 of 480, 25%"), so the logs show the work going on."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def __call__(self, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_EVERY_S or done == total:
+            self.last = now
+            log.info("frame %d of %s%s", done, total or "?", f", {100 * done // total}%" if total else "")
+
+
+class VideoPredictor(BasePredictor):
+    def setup(self) -> None:
+        """Load both models once, on the GPU when there is one (downloading missing weights)."""
+        show_library_logs()
+        self.colorizers = {
+            size: Colorizer.from_checkpoint(ensure_checkpoint(size), model_size=size, device=None)
+            for size in MODEL_SIZES
+        }
+        for colorizer in self.colorizers.values():
+            colorizer.warm_up()
+        self.output_dir = Path(tempfile.mkdtemp(prefix="ddcolor-videos-"))
+
+    def predict(
+        self,
+        video: Path = Input(
+            description="The video to colorize (MP4, MOV, WebM, MKV, AVI ...): black-and-white or faded. "
+            f"At most {LIMITS.max_seconds:g} s, {LIMITS.max_frames} frames and 4K (3840x2160)."
+        ),
+        reference: Path | None = Input(
+            description="Optional color photo whose colors should steer every frame (same scene or subject works "
+            "best).",
+            default=None,
+        ),
+        model_size: str = Input(
+            description="large: best quality (ConvNeXt-L). tiny: about twice as fast (ConvNeXt-T).",
+            choices=list(MODEL_SIZES),
+            default="large",
+        ),
+        input_size: int = Input(
+            description="Resolution the model works at, rounded to a multiple of 32. The output always has the "
+            "video's full size; higher values can add color detail but cost time.",
+            ge=MIN_INPUT_SIZE,
+            le=MAX_INPUT_SIZE,
+            default=DEFAULT_INPUT_SIZE,
+        ),
+        stabilize: bool = Input(
+            description="Remove flicker: colors follow the motion from frame to frame (reset at scene cuts). "
+            "Off: every frame is colorized on its own.",
+            default=True,
+        ),
+        output_format: str = Input(
+            description="mp4: H.264, plays everywhere. webm: VP9 with Opus audio.",
+            choices=list(VIDEO_FORMATS),
+            default="mp4",
+        ),
+    ) -> Path:
+        require_choice("model_size", model_size, MODEL_SIZES)
+        require_choice("output_format", output_format, VIDEO_FORMATS)
+        require_choice("stabilize", stabilize, (True, False))
+        require_range("input_size", input_size, MIN_INPUT_SIZE, MAX_INPUT_SIZE)
+
+        reference_bgr = read_image(reference, what="reference").bgr if reference is not None else None
+        destination = fresh_output_path(self.output_dir, "colorized", output_format)
+        colorize_video(
+            self.colorizers[model_size],
+            video,
+            destination,
+            stabilize=stabilize,
+            reference=reference_bgr,
+            input_size=round_input_size(int(input_size)),
+            output_format=output_format,
+            limits=LIMITS,
+            progress=ProgressLines(),
+        )
+        return Path(destination)

@@ -1,0 +1,213 @@
+"""Video: streaming colorization keeps the stream's shape and audio, stabilization removes flicker
+without crossing cuts, bad files fail clearly; the command line and the Cog predictor around it."""
+
+from __future__ import annotations
+
+import statistics
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from cog_server import data_url, decode_data_url
+from conftest import gradient_photo
+from ddcolor.cli import main
+from ddcolor.pipeline import Colorizer
+from ddcolor.stabilize import TemporalStabilizer
+from ddcolor.video import VideoLimits, colorize_video
+from video_clips import Shot, audio_samples, read_frames, write_video
+from video_quality import Clip, TruthModel, ab_distances, warping_error
+
+WIDTH, HEIGHT = 64, 48
+
+
+def pan(frames: int, seed: int = 0) -> Shot:
+    return Shot(gradient_photo(160, 200, seed), frames, (10.0, 10.0), (1.5, 0.5))
+
+
+def gray_frames(shot: Shot, width: int = WIDTH, height: int = HEIGHT) -> list[np.ndarray]:
+    return [cv2.cvtColor(shot.frame(t, width, height), cv2.COLOR_BGR2GRAY) for t in range(shot.frames)]
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return write_video(tmp_path_factory.mktemp("video") / "pan.mp4", gray_frames(pan(12)), rate=24, audio="aac")
+
+
+def stream_facts(path) -> dict:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames = list(container.decode(video=0))
+        return {
+            "frames": len(frames),
+            "size": (frames[0].width, frames[0].height),
+            "rate": stream.average_rate,
+            "times": [round(float(f.time), 3) for f in frames],
+            "rotation": frames[0].rotation,
+            "codec": stream.codec_context.name,
+            "audio": container.streams.audio[0].codec_context.name if container.streams.audio else None,
+        }
+
+
+def test_mp4_keeps_frames_rate_timestamps_size_and_copies_the_audio(clip, tmp_path, tiny_colorizer):
+    report = colorize_video(tiny_colorizer, clip, tmp_path / "out.mp4")
+    before, after = stream_facts(clip), stream_facts(tmp_path / "out.mp4")
+    assert after["codec"] == "h264" and after["audio"] == "aac" and report.audio == "copied (aac)"
+    for key in ("frames", "size", "rate", "times"):
+        assert after[key] == before[key], key
+    assert audio_samples(tmp_path / "out.mp4") == audio_samples(clip) > 0
+    assert report.frames == 12 and (report.width, report.height) == (WIDTH, HEIGHT)
+    colored = read_frames(tmp_path / "out.mp4")[5]
+    assert np.abs(colored.astype(int) - colored.mean(axis=2, keepdims=True)).mean() > 1  # not gray any more
+
+
+def test_webm_gets_vp9_and_the_aac_track_re_encoded_to_opus_of_the_same_length(clip, tmp_path, tiny_colorizer):
+    report = colorize_video(tiny_colorizer, clip, tmp_path / "out.webm", stabilize=False)
+    after = stream_facts(tmp_path / "out.webm")
+    assert after["codec"] == "vp9" and after["audio"] == "opus" and report.audio == "re-encoded aac -> opus"
+    assert after["frames"] == 12 and after["size"] == (WIDTH, HEIGHT)
+    assert abs(audio_samples(tmp_path / "out.webm") - audio_samples(clip)) <= 960  # one Opus frame at most
+
+
+def test_odd_sizes_are_padded_for_h264_and_kept_in_webm(tmp_path, tiny_colorizer):
+    source = write_video(tmp_path / "odd.webm", gray_frames(pan(4), 63, 47), audio=None)
+    mp4 = colorize_video(tiny_colorizer, source, tmp_path / "odd.mp4")
+    assert mp4.padded and stream_facts(tmp_path / "odd.mp4")["size"] == (64, 48)
+    webm = colorize_video(tiny_colorizer, source, tmp_path / "out.webm")
+    assert not webm.padded and stream_facts(tmp_path / "out.webm")["size"] == (63, 47)
+
+
+def test_rotation_is_kept(tmp_path, tiny_colorizer):
+    source = write_video(tmp_path / "rotated.mp4", gray_frames(pan(3)), rotation=90, audio=None)
+    report = colorize_video(tiny_colorizer, source, tmp_path / "out.mp4")
+    assert report.rotation == 90 and stream_facts(tmp_path / "out.mp4")["rotation"] == 90
+
+
+def flicker_run(tmp_path, shots: list[Shot], stabilize: bool, spoil: str | None = "all"):
+    color = [shot.frame(t, WIDTH, HEIGHT) for shot in shots for t in range(shot.frames)]
+    source = tmp_path / "clip.mp4"
+    if not source.exists():
+        write_video(source, [cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) for f in color], audio=None)
+    out = tmp_path / f"{spoil}-{stabilize}.mp4"
+    colorizer = Colorizer(TruthModel(color, 64, spoil, seed=3), input_size=64, device="cpu")
+    report = colorize_video(colorizer, source, out, stabilize=stabilize)
+    return read_frames(out), report
+
+
+def test_stabilizing_a_flickering_colorizer_cuts_warping_error_and_stays_near_its_true_colors(tmp_path):
+    shot = pan(16)
+    one_shot = Clip("pan", [shot], [None] * 16, tmp_path / "clip.mp4")
+
+    truth, _ = flicker_run(tmp_path, [shot], stabilize=False, spoil=None)
+    per_frame, _ = flicker_run(tmp_path, [shot], stabilize=False)
+    stable, _ = flicker_run(tmp_path, [shot], stabilize=True)
+    assert warping_error(one_shot, stable) < 0.3 * warping_error(one_shot, per_frame)
+    distance = statistics.mean(ab_distances(stable, truth))
+    assert distance < 0.75 * statistics.mean(ab_distances(per_frame, truth))
+
+
+def test_no_color_crosses_a_cut(tmp_path):
+    shots = [pan(8, seed=0), Shot(cv2.flip(gradient_photo(160, 200, 5), 0) // 2, 8, (30.0, 5.0), (-1.0, 1.0))]
+    truth, _ = flicker_run(tmp_path, shots, stabilize=False, spoil=None)
+    per_frame, _ = flicker_run(tmp_path, shots, stabilize=False)
+    stable, report = flicker_run(tmp_path, shots, stabilize=True)
+    assert report.scene_cuts == [8]
+    after_cut = slice(8, 12)
+    assert statistics.mean(ab_distances(stable[after_cut], truth[after_cut])) <= statistics.mean(
+        ab_distances(per_frame[after_cut], truth[after_cut])
+    )
+
+
+def test_the_stabilizer_returns_the_prediction_itself_at_a_cut():
+    stabilizer = TemporalStabilizer()
+    bright, dark = np.full((32, 32), 200, np.uint8), np.full((32, 32), 30, np.uint8)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        stabilizer(bright, rng.normal(0, 20, (2, 32, 32)).astype(np.float32))
+    new_scene = rng.normal(0, 20, (2, 32, 32)).astype(np.float32)
+    assert np.array_equal(stabilizer(dark, new_scene), new_scene) and stabilizer.cuts == [3]
+
+
+def bad_file(tmp_path, kind: str):
+    path = tmp_path / f"{kind}.mp4"
+    if kind == "not a video":
+        path.write_bytes(b"just some text, not a film" * 20)
+    elif kind == "no video stream":
+        with av.open(str(path), "w") as container:
+            sound = container.add_stream("aac", rate=48_000)
+            tone = np.zeros((1, 48_000), np.float32)
+            frame = av.AudioFrame.from_ndarray(tone, "fltp", "mono")
+            frame.sample_rate = 48_000
+            container.mux(sound.encode(frame))
+            container.mux(sound.encode(None))
+    elif kind == "truncated":
+        whole = write_video(tmp_path / "whole.mp4", gray_frames(pan(12)), audio=None).read_bytes()
+        path.write_bytes(whole[: len(whole) // 2])
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [("not a video", "not a video file"), ("no video stream", "no video stream"), ("truncated", "not a video file")],
+)
+def test_bad_files_fail_with_a_clear_message_and_leave_nothing_behind(tmp_path, tiny_colorizer, kind, message):
+    with pytest.raises(ValueError, match=message):
+        colorize_video(tiny_colorizer, bad_file(tmp_path, kind), tmp_path / "out.mp4")
+    assert not (tmp_path / "out.mp4").exists()
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        (VideoLimits(max_frames=5), "12 frames, over the limit of 5"),
+        (VideoLimits(max_seconds=0.2), "over the limit of 0.2 s"),
+        (VideoLimits(max_pixels=1000), "64x48, over the limit"),
+    ],
+)
+def test_videos_over_the_limits_are_refused(clip, tmp_path, tiny_colorizer, limits, message):
+    with pytest.raises(ValueError, match=message):
+        colorize_video(tiny_colorizer, clip, tmp_path / "out.mp4", limits=limits)
+
+
+def test_colorize_video_command_writes_each_video_with_a_frame_progress_bar(
+    clip, tmp_path, weights_dir, monkeypatch, capsys
+):
+    monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(weights_dir))
+    options = ["--output", str(tmp_path / "out"), "--model-size", "tiny", "--input-size", "64"]
+    assert main(["colorize-video", str(clip), *options, "--format", "webm", "--no-stabilize"]) == 0
+    assert stream_facts(tmp_path / "out" / "pan.webm")["frames"] == 12
+    assert "12/12" in capsys.readouterr().err  # tqdm counts frames
+    assert main(["colorize-video", str(clip), str(bad_file(tmp_path, "not a video")), *options]) == 1
+    assert "not a video file" in capsys.readouterr().err and (tmp_path / "out" / "pan.mp4").exists()
+
+
+def output_video(reply, tmp_path):
+    assert reply.status == 200, reply.body
+    assert reply.body["status"] == "succeeded", reply.body.get("error")
+    mime, data = decode_data_url(reply.body["output"])
+    path = tmp_path / ("out.webm" if "webm" in mime else "out.mp4")
+    path.write_bytes(data)
+    return mime, path
+
+
+def test_predictor_through_the_cog_server(cog_video_server, clip, tmp_path):
+    video = data_url(clip.read_bytes(), "video/mp4")
+    reply = cog_video_server.predict({"video": video, "model_size": "tiny", "input_size": 256})
+    mime, path = output_video(reply, tmp_path)
+    assert mime == "video/mp4" and stream_facts(path)["frames"] == 12 and audio_samples(path) == audio_samples(clip)
+    assert "frame 12 of 12" in reply.body["logs"]
+
+    reference = data_url(cv2.imencode(".png", gradient_photo(40, 50, 2))[1].tobytes(), "image/png")
+    reply = cog_video_server.predict(
+        {"video": video, "reference": reference, "model_size": "tiny", "input_size": 256, "output_format": "webm"}
+    )
+    mime, path = output_video(reply, tmp_path)
+    assert mime == "video/webm" and stream_facts(path)["frames"] == 12
+
+
+def test_predictor_refuses_bad_input_and_keeps_serving(cog_video_server, clip):
+    reply = cog_video_server.predict({"video": data_url(b"not a film at all" * 50), "model_size": "tiny"})
+    assert reply.body["status"] == "failed" and "not a video file" in reply.body["error"]
+    assert cog_video_server.predict({"video": data_url(clip.read_bytes()), "output_format": "avi"}).status == 422
+    assert cog_video_server.health()["status"] == "READY"
