@@ -12,13 +12,11 @@ import time
 
 from cog import BasePredictor, Input, Path
 
-from ddcolor import Colorizer
 from ddcolor.images import read_image
 from ddcolor.network import MODEL_SIZES
 from ddcolor.pipeline import DEFAULT_INPUT_SIZE, round_input_size
-from ddcolor.serving import fresh_output_path, require_choice, require_range, show_library_logs
+from ddcolor.serving import ColorizerPool, fresh_output_path, require_choice, require_range, show_library_logs
 from ddcolor.video import VIDEO_FORMATS, VideoLimits, colorize_video
-from ddcolor.weights import ensure_checkpoint
 
 MIN_INPUT_SIZE, MAX_INPUT_SIZE = 256, 1024
 LIMITS = VideoLimits(max_seconds=600.0, max_frames=18_000, max_pixels=3840 * 2160)
@@ -44,12 +42,7 @@ class VideoPredictor(BasePredictor):
     def setup(self) -> None:
         """Load both models once, on the GPU when there is one (downloading missing weights)."""
         show_library_logs()
-        self.colorizers = {
-            size: Colorizer.from_checkpoint(ensure_checkpoint(size), model_size=size, device=None)
-            for size in MODEL_SIZES
-        }
-        for colorizer in self.colorizers.values():
-            colorizer.warm_up()
+        self.colorizers = ColorizerPool(device=None)
         self.output_dir = Path(tempfile.mkdtemp(prefix="ddcolor-videos-"))
 
     def predict(
@@ -94,7 +87,7 @@ class VideoPredictor(BasePredictor):
         reference_bgr = read_image(reference, what="reference").bgr if reference is not None else None
         destination = fresh_output_path(self.output_dir, "colorized", output_format)
         colorize_video(
-            self.colorizers[model_size],
+            self.colorizers.get(model_size),
             video,
             destination,
             stabilize=stabilize,

@@ -65,7 +65,7 @@ def round_input_size(size: int) -> int:
     return max(INPUT_SIZE_MULTIPLE, round(size / INPUT_SIZE_MULTIPLE) * INPUT_SIZE_MULTIPLE)
 
 
-def _check_input_size(size: int) -> int:
+def check_input_size(size: int) -> int:
     if size <= 0 or size % INPUT_SIZE_MULTIPLE:
         raise ValueError(f"input_size must be a positive multiple of 32, got {size}")
     return size
@@ -187,7 +187,7 @@ class Colorizer:
     ) -> None:
         self.device = resolve_device(device)
         self.precision = _check_precision(precision or default_precision(self.device))
-        self.input_size = _check_input_size(input_size)
+        self.input_size = check_input_size(input_size)
         tensors = itertools.chain(model.parameters(), model.buffers())
         if any(tensor.device != self.device for tensor in tensors):  # `to` walks every tensor: skip it when done
             model = model.to(self.device)
@@ -226,7 +226,7 @@ class Colorizer:
         started = time.perf_counter()
         for size in input_sizes or (self.input_size,):
             for batch in batch_sizes:
-                self.predict_ab(torch.zeros(batch, 3, _check_input_size(size), size))
+                self.predict_ab(torch.zeros(batch, 3, check_input_size(size), size))
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
         return time.perf_counter() - started
@@ -288,7 +288,7 @@ class Colorizer:
         `saturation` scales a and b (0 gray, 1 unchanged, 2 twice as vivid).
         """
         upsample = check_upsample(upsample or DEFAULT_UPSAMPLE)
-        size = _check_input_size(input_size or self.input_size)
+        size = check_input_size(input_size or self.input_size)
         images = [as_pixels(image) for image in images]
         hints = list(hints) if hints is not None else [None] * len(images)
         if len(hints) != len(images):

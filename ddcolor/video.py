@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ddcolor.lab import to_lab
-from ddcolor.pipeline import DEFAULT_UPSAMPLE, Colorizer, PostSteps, _check_input_size, compose, model_input
+from ddcolor.pipeline import DEFAULT_UPSAMPLE, Colorizer, PostSteps, check_input_size, compose, model_input
 from ddcolor.resample import upsample_ab
 from ddcolor.stabilize import TemporalStabilizer
 
@@ -265,7 +265,7 @@ def colorize_video(
     output_format = output_format or (destination.suffix.lstrip(".").lower() or "mp4")
     if output_format not in VIDEO_FORMATS:
         raise ValueError(f"unknown video format {output_format!r}; choose one of {', '.join(VIDEO_FORMATS)}")
-    size = _check_input_size(input_size or colorizer.input_size)
+    size = check_input_size(input_size or colorizer.input_size)
     steps = PostSteps.prepare(
         reference=reference, reference_method=reference_method, reference_strength=reference_strength
     )
