@@ -16,6 +16,7 @@ from ddcolor.images import OUTPUT_FORMATS, read_image, write_image
 from ddcolor.network import MODEL_SIZES
 from ddcolor.pipeline import DEFAULT_INPUT_SIZE, round_input_size
 from ddcolor.resample import UPSAMPLE_MODES
+from ddcolor.transfer import TRANSFER_METHODS
 from ddcolor.weights import WeightsNotFoundError, download_checkpoint, ensure_checkpoint, sizes_for
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif"}
@@ -110,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     colorize.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
     colorize.add_argument("--output", "-o", type=Path, required=True, help="folder for the colorized photos")
     colorize.add_argument("--reference", type=Path, help="a color photo whose colors steer the result")
-    colorize.add_argument("--reference-method", default="exemplar", choices=("exemplar", "reinhard"))
+    colorize.add_argument("--reference-method", default="exemplar", choices=TRANSFER_METHODS)
     colorize.add_argument("--reference-strength", type=float, default=1.0, help="0 (none) to 1 (full)")
     colorize.add_argument("--model-size", default="large", choices=MODEL_SIZES)
     colorize.add_argument("--input-size", type=int, default=DEFAULT_INPUT_SIZE, help="working resolution (x32)")
