@@ -4,9 +4,9 @@ Iterative distribution transfer (Pitié, Kokaram and Dahyot, 2005): the target's
 points (L, a, b), are moved until their distribution is the reference's. Each round picks a
 random orthonormal basis, projects both point sets on its three axes and moves every target
 point, along each axis, to the reference's value at the same quantile (a first round matches
-lightness alone). L takes part in the
-matching, so dark parts of the target take the reference's dark colours and bright parts its
-bright ones, but only the change of a and b is kept: the target's lightness never changes.
+lightness alone). L takes part in the matching, so dark parts of the target take the
+reference's dark colours and bright parts its bright ones, but only the change of a and b is
+kept: the target's lightness never changes.
 
 The matching runs on reduced copies. Its result per pixel is noisy (each point moves on its
 own), so it becomes a smooth function of colour: the changes of a and b are averaged on a
