@@ -34,7 +34,8 @@ class Predictor(BasePredictor):
         self,
         image: Path = Input(description="The photo to colorize: black-and-white, sepia or faded color."),
         reference: Path | None = Input(
-            description="Optional color photo whose colors should steer the result (same scene or subject works best).",
+            description="Optional color photo whose colors steer the result (any photo; one of the same scene gives "
+            "region-level colors).",
             default=None,
         ),
         model_size: str = Input(
@@ -55,8 +56,9 @@ class Predictor(BasePredictor):
             default="png",
         ),
         reference_method: str = Input(
-            description="How the reference steers colors: exemplar carries colors region by region from "
-            "similar-looking parts; reinhard shifts the whole palette.",
+            description="How the reference steers colors: exemplar carries colors region by region where parts "
+            "match and the reference's palette elsewhere (the logs say how much matched); palette carries its "
+            "colors lightness by lightness; reinhard shifts the whole palette's mean and spread.",
             choices=list(TRANSFER_METHODS),
             default="exemplar",
         ),

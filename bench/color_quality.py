@@ -1,16 +1,22 @@
 """Color quality: reference transfer and chroma upsampling, as mean CIEDE2000 to the true colors.
 
-Photos are scikit-image's bundled color photos (no downloads).
+Photos are scikit-image's bundled color photos (no downloads); the cases are built in
+bench/transfer_cases.py, split into a tuning part and a held-out part, each reported.
 
-(a) Reference transfer. A target is a view of a photo with its colors removed (gray) or wrong
-    (hue rotated); the reference is another view of the same scene: an overlapping crop, a
-    mirrored and rescaled copy, or a shifted, zoomed crop. Each method is scored against the
-    target's true colors, next to no transfer at all. A control pairs each target with an
-    unrelated photo: a good method must then not make things worse.
-(b) Chroma upsampling. An oracle model returns the true a, b shrunk to the working size; the
+(a) Same-scene references. A target is a view of a photo with its colors removed or spoiled
+    (gray, hue turned 60 degrees at half chroma, hue turned 120 degrees, desaturated); the
+    reference shows the same scene otherwise (stereo view, the other half, overlapping crop,
+    mirror, shifted zoom). Each method is scored against the target's true colors, next to no
+    transfer at all. Target: exemplar <= 0.40 x reinhard on the mean, never worse than none.
+(b) Unrelated references (another photo, flat color cards, gradients; colored and gray
+    targets): how far each method moves the palette, as the mean a, b change and the sliced
+    Wasserstein distance of the result's a, b to the reference's, as a share of the distance
+    before. Target for exemplar at strength 1: change >= 5 and share <= 0.5; strength 0.5 in between.
+(c) Chroma upsampling. An oracle model returns the true a, b shrunk to the working size; the
     pipeline brings them back to full size with each upsampling mode.
+(d) Time on this machine.
 
-    .venv/bin/python bench/color_quality.py [--json bench/results/color_quality.json]
+    .venv/bin/python bench/color_quality.py [--part tuning|held-out|all] [--json bench/results/color_quality.json]
 """
 
 from __future__ import annotations
@@ -24,73 +30,64 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-from skimage import data as skdata
 from skimage.color import deltaE_ciede2000
 from torch import nn
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from transfer_cases import PARTS, load_photo, same_scene_cases, unrelated_cases  # noqa: E402
+
 from common import write_json  # noqa: E402
-from ddcolor.lab import to_bgr, to_lab  # noqa: E402
+from ddcolor.lab import to_lab  # noqa: E402
 from ddcolor.pipeline import Colorizer, compose  # noqa: E402
 from ddcolor.resample import UPSAMPLE_MODES, upsample_ab  # noqa: E402
 from ddcolor.transfer import TRANSFER_METHODS, transfer_colors  # noqa: E402
+from ddcolor.transfer.distance import sliced_wasserstein_ab  # noqa: E402
 
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry", "retina")
-
-
-def load_photo(name: str) -> np.ndarray:
-    rgb = getattr(skdata, name)()
-    return cv2.cvtColor(np.ascontiguousarray(rgb[:, :, :3]), cv2.COLOR_RGB2BGR)
+SAME_SCENE_RATIO_TARGET = 0.40
+TIME_TARGETS = {
+    "transfer exemplar, 1 MP target + 1 MP reference": 1.0,
+    "transfer exemplar, 12 MP target + 1 MP reference": 2.0,
+}
+MIN_CHANGE, MAX_DISTANCE_SHARE = 5.0, 0.5
 
 
 def ciede2000(result_bgr: np.ndarray, truth_bgr: np.ndarray) -> float:
     return float(deltaE_ciede2000(to_lab(result_bgr), to_lab(truth_bgr)).mean())
 
 
-def views(photo: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """(target, reference) pairs showing the same scene differently."""
-    h, w = photo.shape[:2]
-    zoomed = photo[h // 4 :, w // 4 :]
-    return {
-        "overlapping crops": (photo[:, : int(w * 0.65)], photo[:, int(w * 0.35) :]),
-        "mirrored, 0.8x": (photo, cv2.resize(photo[:, ::-1], None, fx=0.8, fy=0.8, interpolation=cv2.INTER_AREA)),
-        "shifted, 1.3x zoom": (
-            photo[: int(h * 0.75), : int(w * 0.75)],
-            cv2.resize(zoomed, None, fx=1.3, fy=1.3, interpolation=cv2.INTER_LINEAR),
-        ),
-    }
-
-
-def spoil(target: np.ndarray, how: str) -> np.ndarray:
-    """Gray: a and b zeroed. Wrong: hue rotated by 120 degrees and saturation changed."""
-    lab = to_lab(target)
-    if how == "gray":
-        lab[:, :, 1:] = 0
-    else:
-        a, b = lab[:, :, 1].copy(), lab[:, :, 2].copy()
-        angle = np.deg2rad(120)
-        lab[:, :, 1] = 0.8 * (a * np.cos(angle) - b * np.sin(angle))
-        lab[:, :, 2] = 0.8 * (a * np.sin(angle) + b * np.cos(angle))
-    return to_bgr(lab)
-
-
-def transfer_table() -> dict:
+def same_scene_rows(part: str) -> list[dict]:
     rows = []
-    photos = {name: load_photo(name) for name in PHOTOS}
-    names = list(photos)
-    for index, name in enumerate(names):
-        for view, (truth, reference) in views(photos[name]).items():
-            unrelated = photos[names[(index + 3) % len(names)]]
-            for how in ("gray", "wrong"):
-                target = spoil(truth, how)
-                row = {"photo": name, "view": view, "target": how, "none": ciede2000(target, truth)}
-                for method in TRANSFER_METHODS:
-                    row[method] = ciede2000(transfer_colors(target, reference, method=method), truth)
-                    row[f"{method} unrelated"] = ciede2000(transfer_colors(target, unrelated, method=method), truth)
-                rows.append(row)
-    return {"rows": rows}
+    for case in same_scene_cases(part):
+        row = {"part": part, "photo": case.photo, "view": case.kind, "spoil": case.spoil}
+        row["none"] = ciede2000(case.target, case.truth)
+        for method in TRANSFER_METHODS:
+            row[method] = ciede2000(transfer_colors(case.target, case.reference, method=method), case.truth)
+        rows.append(row)
+    return rows
+
+
+def palette_move(target: np.ndarray, result: np.ndarray, reference_lab: np.ndarray, before: float) -> tuple:
+    """(mean a, b change, sliced Wasserstein distance to the reference's a, b as a share of before)."""
+    target_lab, result_lab = to_lab(target), to_lab(result)
+    change = float(np.hypot(*(result_lab[:, :, 1:] - target_lab[:, :, 1:]).transpose(2, 0, 1)).mean())
+    return change, sliced_wasserstein_ab(result_lab, reference_lab) / before
+
+
+def unrelated_rows(part: str) -> list[dict]:
+    rows = []
+    for case in unrelated_cases(part):
+        reference_lab = to_lab(case.reference)
+        before = sliced_wasserstein_ab(to_lab(case.target), reference_lab)
+        row = {"part": part, "photo": case.photo, "reference": case.kind, "target": case.spoil, "before": before}
+        for method, strength in [(m, 1.0) for m in TRANSFER_METHODS] + [("exemplar", 0.5)]:
+            result = transfer_colors(case.target, case.reference, method=method, strength=strength)
+            key = method if strength == 1.0 else f"{method} {strength:g}"
+            row[f"{key} change"], row[f"{key} share"] = palette_move(case.target, result, reference_lab, before)
+        rows.append(row)
+    return rows
 
 
 class OracleModel(nn.Module):
@@ -107,7 +104,7 @@ class OracleModel(nn.Module):
 def upsampling_table(scale: int) -> dict:
     rows = []
     for name in PHOTOS:
-        truth = load_photo(name)
+        truth = load_photo(name, max_side=None)
         h, w = truth.shape[:2]
         size = max(32, round(min(h, w) / scale / 32) * 32)
         ab_small = cv2.resize(to_lab(truth)[:, :, 1:], (size, size), interpolation=cv2.INTER_AREA)
@@ -121,10 +118,10 @@ def upsampling_table(scale: int) -> dict:
 
 def timings() -> dict:
     rng = np.random.default_rng(0)
-    reference = cv2.resize(load_photo("retina")[::-1], (1000, 1000))
+    reference = cv2.resize(load_photo("retina", max_side=None)[::-1], (1000, 1000))
     out = {}
     for label, size in (("1 MP", (1000, 1000)), ("12 MP", (4000, 3000))):
-        target = cv2.resize(load_photo("retina"), size)
+        target = cv2.resize(load_photo("retina", max_side=None), size)
         for method in TRANSFER_METHODS:
             transfer_colors(target, reference, method=method)
             runs = []
@@ -152,39 +149,83 @@ def mean(rows: list[dict], key: str, **where) -> float:
     return statistics.fmean(r[key] for r in rows if all(r[k] == v for k, v in where.items()))
 
 
+def print_same_scene(rows: list[dict], part: str) -> dict:
+    print(f"\n(a) Same-scene references, {part} part: mean CIEDE2000 to the true colors (lower is better)\n")
+    print("| photo | view | spoil | none | reinhard | palette | exemplar | exemplar / reinhard |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['photo']} | {r['view']} | {r['spoil']} | {r['none']:.2f} | {r['reinhard']:.2f} | "
+            f"{r['palette']:.2f} | {r['exemplar']:.2f} | {r['exemplar'] / r['reinhard']:.2f} |"
+        )
+    print(f"\nMeans, {part} part:\n")
+    print("| cases | n | none | reinhard | palette | exemplar | exemplar / reinhard |")
+    print("|---|---|---|---|---|---|---|")
+    groups = [("view", v) for v in dict.fromkeys(r["view"] for r in rows)]
+    groups += [("spoil", s) for s in dict.fromkeys(r["spoil"] for r in rows)]
+    for key, value in [*groups, (None, "all")]:
+        sel = {} if key is None else {key: value}
+        n = sum(all(r[k] == v for k, v in sel.items()) for r in rows)
+        none, rh, pal, ex = (mean(rows, m, **sel) for m in ("none", "reinhard", "palette", "exemplar"))
+        print(f"| {value} | {n} | {none:.2f} | {rh:.2f} | {pal:.2f} | {ex:.2f} | {ex / rh:.2f} |")
+    ratio = mean(rows, "exemplar") / mean(rows, "reinhard")
+    worse = [r for r in rows if r["exemplar"] > r["none"] + 1e-6]
+    held = ratio <= SAME_SCENE_RATIO_TARGET and not worse
+    print(
+        f"\n{part}: exemplar / reinhard = {ratio:.2f} (target <= {SAME_SCENE_RATIO_TARGET:.2f}); pairs where "
+        f"exemplar is worse than no transfer: {len(worse)} of {len(rows)} (target 0) -> {'holds' if held else 'MISSED'}"
+    )
+    return {"exemplar / reinhard": ratio, "worse than none": len(worse), "pairs": len(rows)}
+
+
+def print_unrelated(rows: list[dict], part: str) -> dict:
+    print(f"\n(b) Unrelated references, {part} part: mean a, b change / Wasserstein share after (lower = closer)\n")
+    keys = [*TRANSFER_METHODS, "exemplar 0.5"]
+    print("| photo | target | reference | " + " | ".join(keys) + " |")
+    print("|---|---|---|" + "---|" * len(keys))
+    for r in rows:
+        cells = " | ".join(f"{r[f'{k} change']:.1f} / {r[f'{k} share']:.2f}" for k in keys)
+        print(f"| {r['photo']} | {r['target']} | {r['reference']} | {cells} |")
+    means = " | ".join(f"{mean(rows, f'{k} change'):.1f} / {mean(rows, f'{k} share'):.2f}" for k in keys)
+    print(f"| mean | | | {means} |")
+    low = min(r["exemplar change"] for r in rows)
+    high = max(r["exemplar share"] for r in rows)
+    between = all(r["exemplar share"] <= r["exemplar 0.5 share"] <= 1.0 for r in rows) and all(
+        0 < r["exemplar 0.5 change"] < r["exemplar change"] for r in rows
+    )
+    held = low >= MIN_CHANGE and high <= MAX_DISTANCE_SHARE and between
+    print(
+        f"\n{part}: exemplar smallest change {low:.1f} (target >= {MIN_CHANGE:g}), largest Wasserstein share "
+        f"{high:.2f} (target <= {MAX_DISTANCE_SHARE}), strength 0.5 between none and full in every pair: {between} "
+        f"-> {'holds' if held else 'MISSED'}"
+    )
+    return {"smallest change": low, "largest share": high, "half strength between": between}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--scale", type=int, default=4, help="upscaling factor for (b)")
+    parser.add_argument("--scale", type=int, default=4, help="upscaling factor for (c)")
+    parser.add_argument("--part", choices=(*PARTS, "all"), default="all", help="which cases of (a) and (b)")
+    parser.add_argument("--transfer-only", action="store_true", help="only (a) and (b)")
     args = parser.parse_args()
     cv2.setNumThreads(2)
     torch.set_num_threads(2)
 
-    transfer = transfer_table()
-    rows = transfer["rows"]
-    print("(a) Reference transfer, mean CIEDE2000 to the true colors (lower is better)\n")
-    print("| target | view | none | reinhard | exemplar | exemplar / reinhard | exemplar, unrelated ref |")
-    print("|---|---|---|---|---|---|---|")
-    for how in ("gray", "wrong"):
-        for view in sorted({r["view"] for r in rows}):
-            sel = {"target": how, "view": view}
-            ex, rh = mean(rows, "exemplar", **sel), mean(rows, "reinhard", **sel)
-            print(
-                f"| {how} | {view} | {mean(rows, 'none', **sel):.2f} | {rh:.2f} | {ex:.2f} | {ex / rh:.2f} | "
-                f"{mean(rows, 'exemplar unrelated', **sel):.2f} |"
-            )
-    for how in ("gray", "wrong"):
-        ex, rh, none = (mean(rows, k, target=how) for k in ("exemplar", "reinhard", "none"))
-        unrelated = mean(rows, "exemplar unrelated", target=how)
-        print(
-            f"\n{how} targets: exemplar / reinhard = {ex / rh:.2f} (target <= 0.40); exemplar / none = "
-            f"{ex / none:.2f}; unrelated reference: exemplar / none = {unrelated / none:.2f} (target <= 1.00)"
-        )
-    worse = [r for r in rows if r["exemplar unrelated"] > r["none"] + 1e-6 or r["exemplar"] > r["none"] + 1e-6]
-    print(f"pairs where exemplar is worse than no transfer: {len(worse)} of {len(rows)}")
+    parts = list(PARTS) if args.part == "all" else [args.part]
+    figures: dict = {"parts": {p: "constants tuned on it" if p == "tuning" else "never tuned on" for p in parts}}
+    for part in parts:
+        rows = same_scene_rows(part)
+        figures[f"same scene {part}"] = {"rows": rows, "summary": print_same_scene(rows, part)}
+    for part in parts:
+        rows = unrelated_rows(part)
+        figures[f"unrelated {part}"] = {"rows": rows, "summary": print_unrelated(rows, part)}
+    if args.transfer_only:
+        write_json(args.json, figures)
+        return
 
     upsampling = upsampling_table(args.scale)
-    print(f"\n(b) Chroma upsampling from the true a, b at 1/{args.scale} size, mean CIEDE2000\n")
+    print(f"\n(c) Chroma upsampling from the true a, b at 1/{args.scale} size, mean CIEDE2000\n")
     print("| photo | size | working | " + " | ".join(UPSAMPLE_MODES) + " |")
     print("|---|---|---|" + "---|" * len(UPSAMPLE_MODES))
     for r in upsampling["rows"]:
@@ -198,10 +239,12 @@ def main() -> None:
         )
 
     times = timings()
-    print("\n(c) Time on this machine (2 threads)\n")
+    print("\n(d) Time on this machine (2 threads; other work on the machine slows it)\n")
     for key, seconds in times.items():
-        print(f"- {key}: {seconds * 1000:.0f} ms")
-    write_json(args.json, {"transfer": transfer, "upsampling": upsampling, "times": times})
+        target = TIME_TARGETS.get(key)
+        print(f"- {key}: {seconds * 1000:.0f} ms" + (f" (target <= {target * 1000:.0f} ms)" if target else ""))
+    figures.update(upsampling=upsampling, times=times)
+    write_json(args.json, figures)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from ddcolor.network import MODEL_SIZES
 from ddcolor.pipeline import DEFAULT_INPUT_SIZE, round_input_size
 from ddcolor.resample import UPSAMPLE_MODES
 from ddcolor.saturation import check_saturation
+from ddcolor.transfer import TRANSFER_METHODS
 from ddcolor.weights import (
     CHECKPOINTS,
     DEFAULT_VARIANT,
@@ -203,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     colorize.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
     colorize.add_argument("--output", "-o", type=Path, required=True, help="folder for the colorized photos")
     colorize.add_argument("--reference", type=Path, help="a color photo whose colors steer the result")
-    colorize.add_argument("--reference-method", default="exemplar", choices=("exemplar", "reinhard"))
+    colorize.add_argument("--reference-method", default="exemplar", choices=TRANSFER_METHODS)
     colorize.add_argument("--reference-strength", type=float, default=1.0, help="0 (none) to 1 (full)")
     colorize.add_argument(
         "--hints", type=Path, help=f"color strokes for the one input photo (in folders: <name>{HINTS_SUFFIX})"

@@ -100,6 +100,18 @@ def test_reference_methods_and_strength_reach_the_library(cog_server):
     assert not np.array_equal(plain.bgr, full.bgr)
 
 
+def test_a_reference_of_another_scene_changes_the_output_with_the_default_method(cog_server):
+    card = np.zeros((90, 120, 3), np.uint8)
+    card[:, :60], card[:, 60:] = (40, 30, 200), (200, 60, 40)  # red and blue halves (BGR)
+    base = {"image": data_url(gray_jpeg()), "model_size": "tiny", **SMALL}
+    _, plain = output_image(cog_server.predict(base))
+    reply = cog_server.predict({**base, "reference": data_url(encode(card), "image/png")})
+    _, steered = output_image(reply)
+    plain_ab, steered_ab = (cv2.cvtColor(p.bgr, cv2.COLOR_BGR2Lab)[:, :, 1:].astype(float) for p in (plain, steered))
+    assert np.hypot(*(steered_ab - plain_ab).transpose(2, 0, 1)).mean() >= 5  # 8-bit Lab units, like float Lab's
+    assert "of the photo matched region by region; the rest took the reference's palette" in reply.body["logs"]
+
+
 @pytest.mark.parametrize(
     ("inputs", "field"),
     [

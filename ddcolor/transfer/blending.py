@@ -1,0 +1,153 @@
+"""One transfer from start to finish: each method's new a, b, the per-pixel blend of region
+matches with the palette, strength, gamut fit and the final BGR, and the one log line that says
+what the reference did to the photo.
+
+`exemplar` and `palette` work on reduced copies; their change of a and b is brought to full
+resolution by a guided filter fitted at the reduced size and applied with the full-resolution L
+as guide (He and Sun's fast guided filter), so colour follows the edges of the target instead
+of bleeding across them. `reinhard` is one affine map, applied at full size directly.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import cv2
+import numpy as np
+
+from ddcolor.lab import AB_MAX, AB_MIN, fit_to_gamut, to_bgr, to_lab
+from ddcolor.parallel import map_bands
+from ddcolor.transfer.matching import luminance_features, match_colors, standardise
+from ddcolor.transfer.palette import palette_ab
+from ddcolor.transfer.reference import check_bgr, check_reference, resize_to_pixels
+from ddcolor.transfer.reinhard import reinhard_ab
+
+TRANSFER_METHODS = ("exemplar", "palette", "reinhard")
+WORK_PIXELS = 22_000  # working resolution of the target (about 150 x 150)
+REFERENCE_PIXELS = 12_000  # working resolution of the reference
+SMOOTH_RADIUS, SMOOTH_EPS = 2, 1e-4  # guided filter of the change, at working size, L scaled to [0, 1]
+
+log = logging.getLogger("ddcolor.transfer")
+
+
+def guided_coefficients(
+    guide: np.ndarray, source: np.ndarray, radius: int, eps: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """He et al.'s guided filter as its local linear model: `source` (H, W, C) ~ a * guide + b.
+
+    Fitted at a reduced size, a and b can be enlarged and applied to the full-size guide (He and
+    Sun's fast guided filter): the result gets the full-resolution edges of the guide.
+    """
+    size = (2 * radius + 1, 2 * radius + 1)
+
+    def box(x: np.ndarray) -> np.ndarray:
+        return cv2.boxFilter(x, cv2.CV_32F, size, borderType=cv2.BORDER_REFLECT).reshape(x.shape)
+
+    mean_g = box(guide)[:, :, None]
+    var_g = box(guide * guide)[:, :, None] - mean_g * mean_g
+    mean_s = box(source)
+    cov = box(guide[:, :, None] * source) - mean_g * mean_s
+    a = cov / (var_g + eps)
+    b = mean_s - a * mean_g
+    return box(a), box(b)
+
+
+def reduced_ab(target_lab: np.ndarray, reference_lab: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """The reduced target in Lab and its new a, b, and the share of it matched region by region.
+
+    Exemplar: each pixel's region match, weighted by its confidence, and the palette transfer
+    for the rest; so an unrelated reference still moves the palette and a same-scene one gives
+    region-level colours. Palette: the palette transfer alone.
+    """
+    small_target = resize_to_pixels(target_lab, WORK_PIXELS)
+    small_reference = resize_to_pixels(reference_lab, REFERENCE_PIXELS)
+    new_ab = palette_ab(small_target, small_reference)
+    if method == "palette":
+        return small_target, new_ab, 0.0
+    features = standardise(
+        luminance_features(np.ascontiguousarray(small_target[:, :, 0])),
+        luminance_features(np.ascontiguousarray(small_reference[:, :, 0])),
+    )
+    matched, confidence = match_colors(*features, np.ascontiguousarray(small_reference[:, :, 1:]))
+    new_ab += confidence[:, :, None] * (matched - new_ab)
+    return small_target, new_ab, float(confidence.mean())
+
+
+def enlarged_ab(target_lab: np.ndarray, small_target: np.ndarray, small_ab: np.ndarray) -> np.ndarray:
+    """Full-resolution new a, b from the change made at the reduced size.
+
+    The change is modelled locally as linear in L (which also smooths it within regions of
+    similar L), and that model is applied to the full-resolution L.
+    """
+    height, width = target_lab.shape[:2]
+    change = (small_ab - small_target[:, :, 1:]).astype(np.float32)
+    a, b = guided_coefficients(small_target[:, :, 0] / 100.0, change, SMOOTH_RADIUS, SMOOTH_EPS)
+    model = cv2.resize(np.concatenate((a, b), axis=2), (width, height), interpolation=cv2.INTER_LINEAR)
+    new_ab = np.empty((height, width, 2), np.float32)
+
+    def apply(rows: slice) -> None:  # band by band, so the temporaries stay small
+        part = target_lab[rows]
+        new_ab[rows] = part[:, :, 1:] + model[rows, :, :2] * (part[:, :, :1] / np.float32(100)) + model[rows, :, 2:]
+
+    map_bands(height, apply)
+    return new_ab
+
+
+def new_ab_for(target_lab: np.ndarray, reference_lab: np.ndarray, method: str) -> np.ndarray:
+    """The target's a, b at full strength for `method`, with the log line saying what happened."""
+    if method == "reinhard":
+        log.info("reference (reinhard): the photo's colors took the reference's mean and spread of a and b")
+        return reinhard_ab(target_lab, reference_lab)
+    small_target, small_ab, matched = reduced_ab(target_lab, reference_lab, method)
+    if method == "palette":
+        log.info("reference (palette): the whole photo took the reference's palette, lightness by lightness")
+    else:
+        log.info(
+            f"reference: {matched:.0%} of the photo matched region by region; the rest took the reference's palette"
+        )
+    return enlarged_ab(target_lab, small_target, small_ab)
+
+
+def validate_transfer(reference_bgr: np.ndarray, *, method: str, strength: float) -> np.ndarray:
+    """Check the arguments before any expensive work; returns the reference in float Lab."""
+    if method not in TRANSFER_METHODS:
+        raise ValueError(f"unknown transfer method {method!r}; choose one of {', '.join(TRANSFER_METHODS)}")
+    if not 0.0 <= strength <= 1.0:
+        raise ValueError(f"strength must be between 0 and 1, got {strength}")
+    check_bgr(reference_bgr, "reference")
+    reference_lab = to_lab(reference_bgr)
+    check_reference(reference_lab)
+    return reference_lab
+
+
+def transfer_colors(
+    target_bgr: np.ndarray, reference_bgr: np.ndarray, method: str = "exemplar", strength: float = 1.0
+) -> np.ndarray:
+    """Recolor `target_bgr` (uint8 BGR) from `reference_bgr`; the target's L is kept exactly.
+
+    `strength` blends from the target as it is (0) to the full transfer (1).
+    """
+    reference_lab = validate_transfer(reference_bgr, method=method, strength=strength)
+    return transfer_from_lab(target_bgr, reference_lab, method=method, strength=strength)
+
+
+def transfer_from_lab(target_bgr: np.ndarray, reference_lab: np.ndarray, *, method: str, strength: float) -> np.ndarray:
+    """`transfer_colors` with a reference already checked and in Lab (by `validate_transfer`),
+    so a batch converts its reference once."""
+    check_bgr(target_bgr, "target")
+    if strength == 0.0:
+        log.info("reference: strength 0, the photo's colors are left as they are")
+        return target_bgr.copy()
+    target_lab = to_lab(target_bgr)
+    new_ab = new_ab_for(target_lab, reference_lab, method)
+    out = np.empty_like(target_bgr)
+
+    def finish(rows: slice) -> None:
+        lab = target_lab[rows]  # ours to change: made by to_lab above
+        ab = lab[:, :, 1:]
+        ab += strength * (new_ab[rows] - ab)
+        np.clip(ab, AB_MIN, AB_MAX, out=ab)
+        to_bgr(fit_to_gamut(lab), out=out[rows])
+
+    map_bands(target_lab.shape[0], finish)
+    return out

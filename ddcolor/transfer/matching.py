@@ -1,0 +1,140 @@
+"""Region matching: for each pixel of a reduced target, the colour of the look-alike region of the
+reference, and how confident that match is.
+
+Every pixel is described by multi-scale luminance and texture statistics; its nearest
+neighbours among the reference's pixels are its candidate matches. Candidates that agree with
+the neighbouring pixels' matches (they lie close together in the reference) gain weight over
+scattered ones, and the weighted candidates give the pixel a colour. Its confidence falls with
+the candidates' feature distance: a view of the same scene has near-identical regions, an
+unrelated photo only loose look-alikes, a flat card or a gradient none. (How well the
+neighbours' matches agree was tried as a second factor on the benchmark's tuning part: it did
+not separate related from unrelated references, so it only weights the candidates.)
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+
+NEIGHBOURS = 8
+MATCH_TEMPERATURE = 0.02  # softmax temperature over squared RMS feature distances
+COHERENCE_STEP = 3  # target pixels (at matching size) between a pixel and the neighbours it is compared with
+COHERENCE_RADIUS = 3.0  # reference pixels (at matching size) within which two neighbours' matches agree
+COHERENCE_FLOOR = 0.05  # support that an isolated candidate keeps, so no pixel loses all its candidates
+COHERENCE_POWER = 6.0  # how strongly agreement overrides feature similarity
+COHERENCE_ROUNDS = 3
+# Confidence: full up to this RMS feature distance (in standard deviations), none from that one on.
+NEAR_DISTANCE, FAR_DISTANCE = 0.2, 0.6  # tuned on bench/color_quality.py's tuning part
+CONFIDENCE_SIGMA = 2.0  # matching-size pixels over which confidence is smoothed (no speckles)
+
+
+def luminance_features(lightness: np.ndarray) -> np.ndarray:
+    """(H, W, F) rotation- and mirror-invariant descriptors of L at several scales."""
+    features = [lightness]
+    for sigma in (1.0, 2.0, 4.0, 8.0):
+        mean = cv2.GaussianBlur(lightness, (0, 0), sigma)
+        square = cv2.GaussianBlur(lightness * lightness, (0, 0), sigma)
+        features += [mean, np.sqrt(np.maximum(square - mean * mean, 0.0))]
+    gx = cv2.Sobel(lightness, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(lightness, cv2.CV_32F, 0, 1, ksize=3)
+    features.append(cv2.GaussianBlur(np.hypot(gx, gy), (0, 0), 1.0))
+    return np.stack(features, axis=2)
+
+
+def standardise(target: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    both = np.concatenate((target.reshape(-1, target.shape[2]), reference.reshape(-1, reference.shape[2])))
+    mean, std = both.mean(0), both.std(0) + 1e-3
+    return (target - mean) / std, (reference - mean) / std
+
+
+def _neighbour_pairs(height: int, width: int, dy: int, dx: int) -> tuple[tuple[slice, slice], tuple[slice, slice]]:
+    """Slices selecting pixels p and their neighbours p + (dy, dx), both inside the image."""
+
+    def axis(step: int, size: int) -> tuple[slice, slice]:
+        return (slice(0, size - step), slice(step, size)) if step >= 0 else (slice(-step, size), slice(0, size + step))
+
+    (py, qy), (px, qx) = axis(dy, height), axis(dx, width)
+    return (py, px), (qy, qx)
+
+
+Link = tuple[tuple[slice, slice], tuple[slice, slice], torch.Tensor]
+
+
+def _links(positions: torch.Tensor) -> list[Link]:
+    """(pixels, their neighbours, agreement (.., K, K) of each candidate of the one with each of
+    the other's) for the eight neighbours COHERENCE_STEP away."""
+    height, width = positions.shape[:2]
+    step = COHERENCE_STEP
+    links = []
+    for dy, dx in [(0, step), (step, -step), (step, 0), (step, step)]:  # the other four are these reversed
+        p, q = _neighbour_pairs(height, width, dy, dx)
+        squared = ((positions[p][:, :, :, None] - positions[q][:, :, None]) ** 2).sum(-1)
+        agree = torch.exp(squared / (-2 * COHERENCE_RADIUS**2))
+        links += [(p, q, agree), (q, p, agree.transpose(2, 3))]
+    return links
+
+
+def _support(links: list[Link], weights: torch.Tensor) -> torch.Tensor:
+    """(H, W, K): how much of the neighbours' weight lies near each candidate, averaged over neighbours."""
+    support = torch.zeros_like(weights)
+    count = torch.zeros(*weights.shape[:2], 1)
+    for p, q, agree in links:
+        support[p] += torch.matmul(agree, weights[q][:, :, :, None])[..., 0]
+        count[p] += 1
+    return support / count.clamp(min=1)
+
+
+def coherent_weights(positions: torch.Tensor, prior: torch.Tensor) -> torch.Tensor:
+    """(H, W, K) weights of each pixel's K candidate matches, favouring those its neighbours agree with.
+
+    Per-pixel luminance statistics are ambiguous: a patch of hair and a patch of fabric can look
+    alike, so some candidates come from the wrong region. A true correspondence is locally
+    smooth, though: the right matches of pixels a few steps apart lie close together in the
+    reference, whatever the shift, scale or mirroring between the photos, while wrong ones
+    scatter. So a candidate's weight grows with the weight of the neighbours' candidates near
+    it, a few rounds, starting from the similarity weights (`prior`).
+    `positions` (H, W, K, 2) are the candidates' coordinates in the reference.
+    """
+    return _coherent(_links(positions), prior)
+
+
+def _coherent(links: list[Link], prior: torch.Tensor) -> torch.Tensor:
+    weights = prior
+    for _ in range(COHERENCE_ROUNDS):
+        weights = prior * (COHERENCE_FLOOR + _support(links, weights)) ** COHERENCE_POWER
+        weights = weights / weights.sum(-1, keepdim=True)
+    return weights
+
+
+def _ramp(x: np.ndarray, zero: float, one: float) -> np.ndarray:
+    return np.clip((x - zero) / (one - zero), 0.0, 1.0)
+
+
+def match_colors(
+    target_features: np.ndarray, reference_features: np.ndarray, reference_ab: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each target pixel: the weighted ab of its nearest reference pixels, and the confidence
+    of that match in [0, 1], judged pixel by pixel, smoothed a little (no speckles)."""
+    shape = target_features.shape[:2]
+    t = torch.from_numpy(np.ascontiguousarray(target_features.reshape(-1, target_features.shape[2])))
+    r = torch.from_numpy(np.ascontiguousarray(reference_features.reshape(-1, reference_features.shape[2])))
+    k = min(NEIGHBOURS, r.shape[0])
+    # |t - r|^2 = |t|^2 + |r|^2 - 2 t.r; |t|^2 does not change the ranking, so it is added last.
+    # Small chunks keep each block of distances in the CPU cache while topk reads it back.
+    r_norms = (r * r).sum(1)
+    pairs = [torch.addmm(r_norms, chunk, r.T, alpha=-2).topk(k, dim=1, largest=False) for chunk in t.split(256)]
+    squared = torch.cat([p.values for p in pairs]) + (t * t).sum(1, keepdim=True)
+    nearest, index = squared.clamp_(min=0).sqrt(), torch.cat([p.indices for p in pairs])
+    nearest = nearest / np.sqrt(t.shape[1])  # RMS distance per feature, in standard deviations
+    prior = torch.softmax(-(nearest**2) / MATCH_TEMPERATURE, dim=1).reshape(*shape, k)
+    reference_width = reference_ab.shape[1]
+    positions = torch.stack((index // reference_width, index % reference_width), dim=-1).float()
+    links = _links(positions.reshape(*shape, k, 2))
+    weights = _coherent(links, prior)
+    distance = (weights.reshape(-1, k) * nearest).sum(1).reshape(shape).numpy()
+    ab = torch.from_numpy(reference_ab.reshape(-1, 2))[index]
+    matched = (weights.reshape(-1, k, 1) * ab).sum(1)
+    confidence = _ramp(distance, FAR_DISTANCE, NEAR_DISTANCE)
+    confidence = cv2.GaussianBlur(confidence.astype(np.float32), (0, 0), CONFIDENCE_SIGMA)
+    return matched.reshape(*shape, 2).numpy(), confidence

@@ -1,0 +1,37 @@
+"""Checking the photos a transfer is given, and reducing them to the size the work is done at."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+MIN_REFERENCE_CHROMA = 5.0  # 99th-percentile Lab chroma below this: a black-and-white photo
+
+
+def chroma(lab: np.ndarray) -> np.ndarray:
+    return np.hypot(lab[:, :, 1], lab[:, :, 2])
+
+
+def check_reference(reference_lab: np.ndarray) -> None:
+    """A reference without colors cannot steer any: refuse it in words a person reads."""
+    level = float(np.percentile(chroma(reference_lab), 99))
+    if level < MIN_REFERENCE_CHROMA:
+        raise ValueError(
+            f"the reference is not a color photo (chroma {level:.1f}, a color photo has over "
+            f"{MIN_REFERENCE_CHROMA:g}); give a color photo whose colors should steer the result"
+        )
+
+
+def check_bgr(image: np.ndarray, name: str) -> None:
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"the {name} must be a uint8 BGR image of shape (H, W, 3)")
+    if 0 in image.shape:
+        raise ValueError(f"the {name} image is empty")
+
+
+def resize_to_pixels(image: np.ndarray, pixels: int) -> np.ndarray:
+    """`image` shrunk (never enlarged) to about `pixels` pixels, at least 8 on each side."""
+    height, width = image.shape[:2]
+    scale = min(1.0, (pixels / (height * width)) ** 0.5)
+    size = (max(8, round(width * scale)), max(8, round(height * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
