@@ -26,10 +26,10 @@ import logging
 import cv2
 import numpy as np
 
+from ddcolor.guided import EnlargedModel, guided_coefficients
 from ddcolor.images import Photo
 from ddcolor.lab import AB_MAX, AB_MIN, fit_to_gamut, to_bgr, to_lab
 from ddcolor.parallel import map_bands
-from ddcolor.transfer import guided_coefficients
 
 log = logging.getLogger("ddcolor")
 
@@ -171,25 +171,21 @@ def apply_hints(colorized_bgr: np.ndarray, hints_bgra: np.ndarray, *, strength: 
     change, small_lab = _correction(colorized_bgr, ys, xs, alpha, spread)
 
     # The correction as a local linear function of L, fitted at working size, applied to the full-res L.
-    a, b = guided_coefficients(
-        small_lab[:, :, 0] / np.float32(100), change * np.float32(strength), GUIDE_RADIUS, GUIDE_EPS
-    )
-    coefficients = np.concatenate((a, b), axis=2)
     height, width = colorized_bgr.shape[:2]
-    # Bilinear enlargement band by band (cv2.resize's pixel-centre mapping), so no full-size float copy is made.
-    small_height, small_width = coefficients.shape[:2]
-    source_x = ((np.arange(width) + 0.5) * (small_width / width) - 0.5).astype(np.float32)
-    source_y = ((np.arange(height) + 0.5) * (small_height / height) - 0.5).astype(np.float32)
+    model = EnlargedModel(
+        *guided_coefficients(
+            small_lab[:, :, 0] / np.float32(100), change * np.float32(strength), GUIDE_RADIUS, GUIDE_EPS
+        ),
+        height,
+        width,
+    )
     out = np.empty_like(colorized_bgr)
     weight = (strength * alpha).astype(np.float32)[:, None]
 
     def band(rows: slice) -> None:
         lab = to_lab(colorized_bgr[rows])
         ab = lab[:, :, 1:]
-        count = rows.stop - rows.start
-        map_x, map_y = np.tile(source_x, (count, 1)), np.repeat(source_y[rows, None], width, axis=1)
-        model = cv2.remap(coefficients, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        ab += model[:, :, :2] * (lab[:, :, :1] / np.float32(100)) + model[:, :, 2:]
+        ab += model.change(rows, lab[:, :, :1])
         first, last = np.searchsorted(ys, (rows.start, rows.stop))
         if last > first:  # painted pixels: the painted a, b, by their opacity
             py, px = ys[first:last] - rows.start, xs[first:last]

@@ -9,6 +9,7 @@ copied as they are unless the output container cannot hold that codec.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -202,11 +203,27 @@ class _Output:
         self.container.close()
 
 
+TRANSFER_LOG = "ddcolor.transfer"
+
+
+@contextlib.contextmanager
+def _silenced(logger_name: str, silence: bool) -> Iterator[None]:
+    """Keep `logger_name` quiet while `silence`: a video would log the same line once per frame."""
+    logger = logging.getLogger(logger_name)
+    was_disabled = logger.disabled
+    logger.disabled = was_disabled or silence
+    try:
+        yield
+    finally:
+        logger.disabled = was_disabled
+
+
 class _FrameColorizer:
     """Model batches -> (reference) -> stabilization -> full-resolution frames, in order."""
 
     def __init__(self, colorizer: Colorizer, size: int, steps: PostSteps, stabilizer: TemporalStabilizer | None):
         self.colorizer, self.size, self.steps, self.stabilizer = colorizer, size, steps, stabilizer
+        self.frames_done = 0
 
     def __call__(self, frames: list[np.ndarray]) -> Iterator[np.ndarray]:
         batch = torch.from_numpy(np.stack([model_input(frame, self.size) for frame in frames]))
@@ -215,9 +232,12 @@ class _FrameColorizer:
             if self.steps.reference_lab is not None or self.stabilizer is not None:
                 small = cv2.resize(frame, (self.size, self.size), interpolation=cv2.INTER_AREA)
                 if self.steps.reference_lab is not None:
-                    ab = np.ascontiguousarray(to_lab(self.steps.apply(compose(small, ab))).transpose(2, 0, 1)[1:])
+                    with _silenced(TRANSFER_LOG, self.frames_done > 0):  # the transfer's line once, not per frame
+                        recolored = self.steps.apply(compose(small, ab))
+                    ab = np.ascontiguousarray(to_lab(recolored).transpose(2, 0, 1)[1:])
                 if self.stabilizer is not None:
                     ab = self.stabilizer(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), ab)
+            self.frames_done += 1
             yield compose(frame, upsample_ab(ab, frame.shape[:2], DEFAULT_UPSAMPLE))
 
 

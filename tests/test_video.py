@@ -211,3 +211,14 @@ def test_predictor_refuses_bad_input_and_keeps_serving(cog_video_server, clip):
     assert reply.body["status"] == "failed" and "not a video file" in reply.body["error"]
     assert cog_video_server.predict({"video": data_url(clip.read_bytes()), "output_format": "avi"}).status == 422
     assert cog_video_server.health()["status"] == "READY"
+
+
+def test_a_reference_steers_every_frame_and_its_log_line_comes_once(clip, tmp_path, tiny_colorizer, caplog):
+    reference = cv2.resize(gradient_photo(40, 40, seed=3), (64, 64))
+    colorize_video(tiny_colorizer, clip, tmp_path / "plain.mp4", stabilize=False)
+    plain = read_frames(tmp_path / "plain.mp4")
+    with caplog.at_level("INFO", logger="ddcolor"):
+        colorize_video(tiny_colorizer, clip, tmp_path / "ref.mp4", stabilize=False, reference=reference)
+    steered = read_frames(tmp_path / "ref.mp4")
+    assert all(np.abs(a.astype(int) - b).mean() > 1 for a, b in zip(plain, steered, strict=True))
+    assert sum(r.name == "ddcolor.transfer" for r in caplog.records) == 1

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 
-import cv2
 import numpy as np
 
+from ddcolor.guided import EnlargedModel, guided_coefficients
 from ddcolor.lab import AB_MAX, AB_MIN, fit_to_gamut, to_bgr, to_lab
 from ddcolor.parallel import map_bands
 from ddcolor.transfer.matching import luminance_features, match_colors, standardise
@@ -28,28 +28,6 @@ REFERENCE_PIXELS = 12_000  # working resolution of the reference
 SMOOTH_RADIUS, SMOOTH_EPS = 2, 1e-4  # guided filter of the change, at working size, L scaled to [0, 1]
 
 log = logging.getLogger("ddcolor.transfer")
-
-
-def guided_coefficients(
-    guide: np.ndarray, source: np.ndarray, radius: int, eps: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """He et al.'s guided filter as its local linear model: `source` (H, W, C) ~ a * guide + b.
-
-    Fitted at a reduced size, a and b can be enlarged and applied to the full-size guide (He and
-    Sun's fast guided filter): the result gets the full-resolution edges of the guide.
-    """
-    size = (2 * radius + 1, 2 * radius + 1)
-
-    def box(x: np.ndarray) -> np.ndarray:
-        return cv2.boxFilter(x, cv2.CV_32F, size, borderType=cv2.BORDER_REFLECT).reshape(x.shape)
-
-    mean_g = box(guide)[:, :, None]
-    var_g = box(guide * guide)[:, :, None] - mean_g * mean_g
-    mean_s = box(source)
-    cov = box(guide[:, :, None] * source) - mean_g * mean_s
-    a = cov / (var_g + eps)
-    b = mean_s - a * mean_g
-    return box(a), box(b)
 
 
 def reduced_ab(target_lab: np.ndarray, reference_lab: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
@@ -81,13 +59,14 @@ def enlarged_ab(target_lab: np.ndarray, small_target: np.ndarray, small_ab: np.n
     """
     height, width = target_lab.shape[:2]
     change = (small_ab - small_target[:, :, 1:]).astype(np.float32)
-    a, b = guided_coefficients(small_target[:, :, 0] / 100.0, change, SMOOTH_RADIUS, SMOOTH_EPS)
-    model = cv2.resize(np.concatenate((a, b), axis=2), (width, height), interpolation=cv2.INTER_LINEAR)
+    model = EnlargedModel(
+        *guided_coefficients(small_target[:, :, 0] / 100.0, change, SMOOTH_RADIUS, SMOOTH_EPS), height, width
+    )
     new_ab = np.empty((height, width, 2), np.float32)
 
     def apply(rows: slice) -> None:  # band by band, so the temporaries stay small
         part = target_lab[rows]
-        new_ab[rows] = part[:, :, 1:] + model[rows, :, :2] * (part[:, :, :1] / np.float32(100)) + model[rows, :, 2:]
+        new_ab[rows] = part[:, :, 1:] + model.change(rows, part[:, :, :1])
 
     map_bands(height, apply)
     return new_ab
