@@ -12,10 +12,12 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from ddcolor.hints import hints_overlay
 from ddcolor.images import OUTPUT_FORMATS, read_image, write_image
 from ddcolor.network import MODEL_SIZES
-from ddcolor.pipeline import DEFAULT_INPUT_SIZE, round_input_size
+from ddcolor.pipeline import DEFAULT_INPUT_SIZE, Colorizer, round_input_size
 from ddcolor.resample import UPSAMPLE_MODES
 from ddcolor.saturation import check_saturation
 from ddcolor.transfer import TRANSFER_METHODS
@@ -74,10 +76,18 @@ def run_download(args: argparse.Namespace) -> int:
     return 0
 
 
+def load_colorizer(args: argparse.Namespace) -> tuple[Colorizer, np.ndarray | None]:
+    """The model the options name, loaded once, and the reference photo (BGR) if one was given."""
+    checkpoint = ensure_checkpoint(checkpoint_for(args.model_size, args.variant).name)
+    colorizer = Colorizer.from_checkpoint(
+        checkpoint, model_size=args.model_size, input_size=round_input_size(args.input_size), device=args.device
+    )
+    reference = read_image(args.reference, what="reference").bgr if args.reference else None
+    return colorizer, reference
+
+
 def run_colorize(args: argparse.Namespace) -> int:
     from tqdm import tqdm
-
-    from ddcolor.pipeline import Colorizer
 
     sources = list(iter_inputs(args.inputs))
     if not sources:
@@ -100,11 +110,7 @@ def run_colorize(args: argparse.Namespace) -> int:
         return 0
     try:
         check_saturation(args.saturation)
-        checkpoint = ensure_checkpoint(checkpoint_for(args.model_size, args.variant).name)
-        colorizer = Colorizer.from_checkpoint(
-            checkpoint, model_size=args.model_size, input_size=round_input_size(args.input_size), device=args.device
-        )
-        reference = read_image(args.reference, what="reference").bgr if args.reference else None
+        colorizer, reference = load_colorizer(args)
     except (WeightsNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -142,7 +148,6 @@ def run_colorize_video(args: argparse.Namespace) -> int:
     """Each video into `--output` under its own name, with a progress bar in frames."""
     from tqdm import tqdm
 
-    from ddcolor.pipeline import Colorizer
     from ddcolor.video import colorize_video
 
     args.output.mkdir(parents=True, exist_ok=True)
@@ -152,11 +157,7 @@ def run_colorize_video(args: argparse.Namespace) -> int:
     if not todo:
         return 0
     try:
-        checkpoint = ensure_checkpoint(args.model_size)
-        colorizer = Colorizer.from_checkpoint(
-            checkpoint, model_size=args.model_size, input_size=round_input_size(args.input_size), device=args.device
-        )
-        reference = read_image(args.reference, what="reference").bgr if args.reference else None
+        colorizer, reference = load_colorizer(args)
     except (WeightsNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -228,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     video.add_argument("--output", "-o", type=Path, required=True, help="folder for the colorized videos")
     video.add_argument("--reference", type=Path, help="a color photo whose colors steer every frame")
     video.add_argument("--model-size", default="large", choices=MODEL_SIZES)
+    video.add_argument(
+        "--variant", default=DEFAULT_VARIANT, choices=VARIANTS, help="which training of the large model colorizes"
+    )
     video.add_argument("--input-size", type=int, default=DEFAULT_INPUT_SIZE, help="working resolution (x32)")
     video.add_argument("--no-stabilize", action="store_true", help="colorize every frame on its own")
     video.add_argument("--format", default="mp4", choices=("mp4", "webm"), help="H.264 MP4 or VP9 WebM")
