@@ -16,7 +16,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-MIN_CHROMA = 3.0  # 90th-percentile chroma below this: the target has no colors of its own to map
+MIN_CHROMA = 1.0  # 90th-percentile chroma below this: a gray target (about 0.05), no colors of its own to map
 INLIER_DISTANCE = 8.0  # a, b distance (Lab units) within which the map explains a match
 ROBUST_ROUNDS = 6
 TRUST_FROM, TRUST_FULL = 0.4, 0.7  # share of the confident matches explained: no trust below, full trust above
