@@ -131,11 +131,13 @@ def spoiled(bgr: np.ndarray, degrees: float, chroma: float) -> np.ndarray:
 
 
 @pytest.mark.parametrize(("degrees", "chroma"), [(0, 0.3), (60, 0.5)])
-def test_a_faded_or_tinted_target_keeps_its_own_color_detail(degrees, chroma):
+def test_a_faded_or_tinted_target_keeps_its_own_color_detail(degrees, chroma, caplog):
     truth = photo("rocket")
     reference = cv2.resize(truth[:, ::-1], None, fx=0.8, fy=0.8, interpolation=cv2.INTER_AREA)
     target = spoiled(truth, degrees, chroma)
-    exemplar = ciede2000(transfer_colors(target, reference), truth)
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        exemplar = ciede2000(transfer_colors(target, reference), truth)
+    assert "the photo's own colors were mapped onto the matches (100%)" in caplog.text
     # Matching from lightness alone, at a reduced size, gives 1.6 / 2.1 here; the target's own colors
     # mapped back through one affine map give 0.9 / 0.8 (no transfer: 8.0 / 13.0).
     assert exemplar < 0.15 * ciede2000(target, truth)

@@ -93,8 +93,10 @@ def new_ab_for(target_lab: np.ndarray, reference_lab: np.ndarray, method: str) -
     if method == "palette":
         log.info("reference (palette): the whole photo took the reference's palette, lightness by lightness")
     else:
+        own = f"; the photo's own colors were mapped onto the matches ({color_map.trust:.0%})"
         log.info(
             f"reference: {matched:.0%} of the photo matched region by region; the rest took the reference's palette"
+            + (own if color_map.trust else "")
         )
     return enlarged_ab(target_lab, small_target, small_ab, color_map)
 
