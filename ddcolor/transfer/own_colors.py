@@ -41,7 +41,9 @@ class ColorMap:
         return np.concatenate((np.zeros((2, 1)), ab_map), axis=1)
 
     def apply(self, lab: np.ndarray) -> np.ndarray:
-        """(H, W, 2) a, b of `lab` through the blended map."""
+        """(H, W, 2) a, b of `lab` through the blended map (a view of them when it is the identity)."""
+        if self.trust == 0.0:
+            return lab[:, :, 1:]
         return cv2.transform(np.ascontiguousarray(lab, dtype=np.float32), self.blended()).reshape(*lab.shape[:2], 2)
 
 
