@@ -12,6 +12,8 @@ bench/transfer_cases.py, split into a tuning part and a held-out part, each repo
     targets): how far each method moves the palette, as the mean a, b change and the sliced
     Wasserstein distance of the result's a, b to the reference's, as a share of the distance
     before. Target for exemplar at strength 1: change >= 5 and share <= 0.5; strength 0.5 in between.
+    Next to it, the share an in-gamut oracle reaches (the reference's own a, b on the target's L):
+    where it misses 0.5 too, the gamut is the limit.
 (c) Chroma upsampling. An oracle model returns the true a, b shrunk to the working size; the
     pipeline brings them back to full size with each upsampling mode.
 (d) Time on this machine.
@@ -39,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from transfer_cases import PARTS, load_photo, same_scene_cases, unrelated_cases  # noqa: E402
 
 from common import write_json  # noqa: E402
-from ddcolor.lab import to_lab  # noqa: E402
+from ddcolor.lab import fit_to_gamut, to_bgr, to_lab  # noqa: E402
 from ddcolor.pipeline import Colorizer, compose  # noqa: E402
 from ddcolor.resample import UPSAMPLE_MODES, upsample_ab  # noqa: E402
 from ddcolor.transfer import TRANSFER_METHODS, transfer_colors  # noqa: E402
@@ -76,12 +78,33 @@ def palette_move(target: np.ndarray, result: np.ndarray, reference_lab: np.ndarr
     return change, sliced_wasserstein_ab(result_lab, reference_lab) / before
 
 
+def in_gamut_oracle_share(target: np.ndarray, reference_lab: np.ndarray, before: float) -> float:
+    """How close a result with the target's L can come, by an oracle: the reference's own a, b handed to the
+    target's pixels (paired by lightness rank, or at random: the better of the two), fitted into
+    the gamut at the target's L and shown as BGR. Where even this misses the share target, the limit is
+    likely the gamut (dark or bright targets cannot show the reference's chroma), not the transfer."""
+    target_lab = to_lab(target)
+    flat, reference = target_lab.reshape(-1, 3), reference_lab.reshape(-1, 3)
+    picked = reference[np.random.default_rng(0).choice(len(reference), len(flat), replace=len(reference) < len(flat))]
+    shares = []
+    for by_lightness in (True, False):
+        oracle = flat.copy()
+        if by_lightness:
+            oracle[np.argsort(flat[:, 0], kind="stable"), 1:] = picked[np.argsort(picked[:, 0], kind="stable"), 1:]
+        else:
+            oracle[:, 1:] = picked[:, 1:]
+        shown = to_lab(to_bgr(fit_to_gamut(oracle.reshape(target_lab.shape))))
+        shares.append(sliced_wasserstein_ab(shown, reference_lab) / before)
+    return min(shares)
+
+
 def unrelated_rows(part: str) -> list[dict]:
     rows = []
     for case in unrelated_cases(part):
         reference_lab = to_lab(case.reference)
         before = sliced_wasserstein_ab(to_lab(case.target), reference_lab)
         row = {"part": part, "photo": case.photo, "reference": case.kind, "target": case.spoil, "before": before}
+        row["in-gamut oracle share"] = in_gamut_oracle_share(case.target, reference_lab, before)
         for method, strength in [(m, 1.0) for m in TRANSFER_METHODS] + [("exemplar", 0.5)]:
             result = transfer_colors(case.target, case.reference, method=method, strength=strength)
             key = method if strength == 1.0 else f"{method} {strength:g}"
@@ -181,25 +204,38 @@ def print_same_scene(rows: list[dict], part: str) -> dict:
 def print_unrelated(rows: list[dict], part: str) -> dict:
     print(f"\n(b) Unrelated references, {part} part: mean a, b change / Wasserstein share after (lower = closer)\n")
     keys = [*TRANSFER_METHODS, "exemplar 0.5"]
-    print("| photo | target | reference | " + " | ".join(keys) + " |")
-    print("|---|---|---|" + "---|" * len(keys))
+    print("| photo | target | reference | " + " | ".join(keys) + " | in-gamut oracle share |")
+    print("|---|---|---|" + "---|" * (len(keys) + 1))
     for r in rows:
         cells = " | ".join(f"{r[f'{k} change']:.1f} / {r[f'{k} share']:.2f}" for k in keys)
-        print(f"| {r['photo']} | {r['target']} | {r['reference']} | {cells} |")
+        print(f"| {r['photo']} | {r['target']} | {r['reference']} | {cells} | {r['in-gamut oracle share']:.2f} |")
     means = " | ".join(f"{mean(rows, f'{k} change'):.1f} / {mean(rows, f'{k} share'):.2f}" for k in keys)
-    print(f"| mean | | | {means} |")
+    print(f"| mean | | | {means} | {mean(rows, 'in-gamut oracle share'):.2f} |")
     low = min(r["exemplar change"] for r in rows)
     high = max(r["exemplar share"] for r in rows)
     between = all(r["exemplar share"] <= r["exemplar 0.5 share"] <= 1.0 for r in rows) and all(
         0 < r["exemplar 0.5 change"] < r["exemplar change"] for r in rows
     )
     held = low >= MIN_CHANGE and high <= MAX_DISTANCE_SHARE and between
+    misses = [r for r in rows if r["exemplar share"] > MAX_DISTANCE_SHARE]
+    gamut = [r for r in misses if r["in-gamut oracle share"] > MAX_DISTANCE_SHARE]
+    print(
+        f"\n{part}: share <= {MAX_DISTANCE_SHARE} in {len(rows) - len(misses)} of {len(rows)} pairs; of the "
+        f"{len(misses)} misses, {len(gamut)} are out of reach in the gamut (the oracle misses too): "
+        + ", ".join(f"{r['photo']} {r['target']} / {r['reference']}" for r in gamut)
+    )
     print(
         f"\n{part}: exemplar smallest change {low:.1f} (target >= {MIN_CHANGE:g}), largest Wasserstein share "
         f"{high:.2f} (target <= {MAX_DISTANCE_SHARE}), strength 0.5 between none and full in every pair: {between} "
         f"-> {'holds' if held else 'MISSED'}"
     )
-    return {"smallest change": low, "largest share": high, "half strength between": between}
+    return {
+        "smallest change": low,
+        "largest share": high,
+        "half strength between": between,
+        "pairs within the share": len(rows) - len(misses),
+        "misses the gamut allows no better": len(gamut),
+    }
 
 
 def main() -> None:

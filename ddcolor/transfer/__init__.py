@@ -3,7 +3,8 @@
 Three methods, all in float Lab (`TRANSFER_METHODS`):
 
 * `exemplar` (default): region by region where the reference has a confident match
-  (`matching`), the reference's palette elsewhere, blended pixel by pixel (`blending`).
+  (`matching`), the reference's palette elsewhere, blended pixel by pixel (`blending`); a faded
+  or tinted target's own colors mapped onto the matches where one map explains them (`own_colors`).
 * `palette`: the reference's whole a, b distribution, conditioned on lightness (`palette`).
 * `reinhard`: the reference's global mean and standard deviation of a and b (`reinhard`).
 """

@@ -18,6 +18,7 @@ from ddcolor.guided import EnlargedModel, guided_coefficients
 from ddcolor.lab import AB_MAX, AB_MIN, fit_to_gamut, to_bgr, to_lab
 from ddcolor.parallel import map_bands
 from ddcolor.transfer.matching import luminance_features, match_colors, standardise
+from ddcolor.transfer.own_colors import IDENTITY, ColorMap, fit_color_map
 from ddcolor.transfer.palette import palette_ab
 from ddcolor.transfer.reference import check_bgr, check_reference, resize_to_pixels
 from ddcolor.transfer.reinhard import reinhard_ab
@@ -30,35 +31,46 @@ SMOOTH_RADIUS, SMOOTH_EPS = 2, 1e-4  # guided filter of the change, at working s
 log = logging.getLogger("ddcolor.transfer")
 
 
-def reduced_ab(target_lab: np.ndarray, reference_lab: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
-    """The reduced target in Lab and its new a, b, and the share of it matched region by region.
+def reduced_ab(
+    target_lab: np.ndarray, reference_lab: np.ndarray, method: str
+) -> tuple[np.ndarray, np.ndarray, float, ColorMap]:
+    """The reduced target in Lab, its new a, b, the share of it matched region by region, and
+    the map of the target's own colors the new a, b are taken relative to.
 
     Exemplar: each pixel's region match, weighted by its confidence, and the palette transfer
     for the rest; so an unrelated reference still moves the palette and a same-scene one gives
-    region-level colours. Palette: the palette transfer alone.
+    region-level colours. Where the matches are the target's own colors under one affine map
+    (a faded or tinted target), the photo takes its colors through that map instead
+    (`own_colors`). Palette: the palette transfer alone.
     """
     small_target = resize_to_pixels(target_lab, WORK_PIXELS)
     small_reference = resize_to_pixels(reference_lab, REFERENCE_PIXELS)
     new_ab = palette_ab(small_target, small_reference)
     if method == "palette":
-        return small_target, new_ab, 0.0
+        return small_target, new_ab, 0.0, IDENTITY
     features = standardise(
         luminance_features(np.ascontiguousarray(small_target[:, :, 0])),
         luminance_features(np.ascontiguousarray(small_reference[:, :, 0])),
     )
     matched, confidence = match_colors(*features, np.ascontiguousarray(small_reference[:, :, 1:]))
     new_ab += confidence[:, :, None] * (matched - new_ab)
-    return small_target, new_ab, float(confidence.mean())
+    color_map = fit_color_map(small_target, matched, confidence)
+    base = color_map.apply(small_target)
+    new_ab = base + (1.0 - color_map.trust) * (new_ab - base)
+    return small_target, new_ab, float(confidence.mean()), color_map
 
 
-def enlarged_ab(target_lab: np.ndarray, small_target: np.ndarray, small_ab: np.ndarray) -> np.ndarray:
+def enlarged_ab(
+    target_lab: np.ndarray, small_target: np.ndarray, small_ab: np.ndarray, color_map: ColorMap
+) -> np.ndarray:
     """Full-resolution new a, b from the change made at the reduced size.
 
-    The change is modelled locally as linear in L (which also smooths it within regions of
-    similar L), and that model is applied to the full-resolution L.
+    The change, relative to the target's own colors through `color_map` (applied at full
+    resolution, so their detail is kept), is modelled locally as linear in L (which also
+    smooths it within regions of similar L), and that model is applied to the full-resolution L.
     """
     height, width = target_lab.shape[:2]
-    change = (small_ab - small_target[:, :, 1:]).astype(np.float32)
+    change = (small_ab - color_map.apply(small_target)).astype(np.float32)
     model = EnlargedModel(
         *guided_coefficients(small_target[:, :, 0] / 100.0, change, SMOOTH_RADIUS, SMOOTH_EPS), height, width
     )
@@ -66,7 +78,7 @@ def enlarged_ab(target_lab: np.ndarray, small_target: np.ndarray, small_ab: np.n
 
     def apply(rows: slice) -> None:  # band by band, so the temporaries stay small
         part = target_lab[rows]
-        new_ab[rows] = part[:, :, 1:] + model.change(rows, part[:, :, :1])
+        new_ab[rows] = color_map.apply(part) + model.change(rows, part[:, :, :1])
 
     map_bands(height, apply)
     return new_ab
@@ -77,14 +89,16 @@ def new_ab_for(target_lab: np.ndarray, reference_lab: np.ndarray, method: str) -
     if method == "reinhard":
         log.info("reference (reinhard): the photo's colors took the reference's mean and spread of a and b")
         return reinhard_ab(target_lab, reference_lab)
-    small_target, small_ab, matched = reduced_ab(target_lab, reference_lab, method)
+    small_target, small_ab, matched, color_map = reduced_ab(target_lab, reference_lab, method)
     if method == "palette":
         log.info("reference (palette): the whole photo took the reference's palette, lightness by lightness")
     else:
+        own = f"; the photo's own colors were mapped onto the matches ({color_map.trust:.0%})"
         log.info(
             f"reference: {matched:.0%} of the photo matched region by region; the rest took the reference's palette"
+            + (own if color_map.trust else "")
         )
-    return enlarged_ab(target_lab, small_target, small_ab)
+    return enlarged_ab(target_lab, small_target, small_ab, color_map)
 
 
 def validate_transfer(reference_bgr: np.ndarray, *, method: str, strength: float) -> np.ndarray:

