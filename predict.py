@@ -7,6 +7,7 @@ library, which the command line shares.
 from __future__ import annotations
 
 import tempfile
+from typing import Any
 
 from cog import BasePredictor, Input, Path
 
@@ -20,6 +21,34 @@ from ddcolor.transfer import TRANSFER_METHODS
 from ddcolor.weights import DEFAULT_VARIANT, VARIANTS
 
 MIN_INPUT_SIZE, MAX_INPUT_SIZE = 256, 1024
+
+
+def model_size_input() -> Any:
+    return Input(
+        description="large: best quality (ConvNeXt-L). tiny: about twice as fast (ConvNeXt-T).",
+        choices=list(MODEL_SIZES),
+        default="large",
+    )
+
+
+def input_size_input(what: str) -> Any:
+    return Input(
+        description=f"Resolution the model works at, rounded to a multiple of 32. The output always has the "
+        f"{what}'s full size; higher values can add color detail but cost time.",
+        ge=MIN_INPUT_SIZE,
+        le=MAX_INPUT_SIZE,
+        default=DEFAULT_INPUT_SIZE,
+    )
+
+
+def variant_input() -> Any:
+    return Input(
+        description="Which training of the large model colorizes: modelscope (default, best on photos "
+        "outside ImageNet), artistic (trained on more, artistic images without the colorfulness loss: fewer "
+        "odd color blotches), paper (the model of the paper). The tiny model has only modelscope.",
+        choices=list(VARIANTS),
+        default=DEFAULT_VARIANT,
+    )
 
 
 class Predictor(BasePredictor):
@@ -38,18 +67,8 @@ class Predictor(BasePredictor):
             "region-level colors).",
             default=None,
         ),
-        model_size: str = Input(
-            description="large: best quality (ConvNeXt-L). tiny: about twice as fast (ConvNeXt-T).",
-            choices=list(MODEL_SIZES),
-            default="large",
-        ),
-        input_size: int = Input(
-            description="Resolution the model works at, rounded to a multiple of 32. The output always has the "
-            "input's full size; higher values can add color detail but cost time.",
-            ge=MIN_INPUT_SIZE,
-            le=MAX_INPUT_SIZE,
-            default=DEFAULT_INPUT_SIZE,
-        ),
+        model_size: str = model_size_input(),
+        input_size: int = input_size_input("photo"),
         output_format: str = Input(
             description="File format of the result. PNG and WebP keep transparency.",
             choices=list(OUTPUT_FORMATS),
@@ -68,13 +87,7 @@ class Predictor(BasePredictor):
             le=1.0,
             default=1.0,
         ),
-        variant: str = Input(
-            description="Which training of the large model colorizes: modelscope (default, best on photos "
-            "outside ImageNet), artistic (trained on more, artistic images without the colorfulness loss: fewer "
-            "odd color blotches), paper (the model of the paper). The tiny model has only modelscope.",
-            choices=list(VARIANTS),
-            default=DEFAULT_VARIANT,
-        ),
+        variant: str = variant_input(),
         saturation: float = Input(
             description="How vivid the colors are: 0 gives black and white, 1 the colors as made, 2 twice as "
             "vivid (lightness is kept).",

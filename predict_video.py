@@ -14,11 +14,12 @@ from cog import BasePredictor, Input, Path
 
 from ddcolor.images import read_image
 from ddcolor.network import MODEL_SIZES
-from ddcolor.pipeline import DEFAULT_INPUT_SIZE, round_input_size
+from ddcolor.pipeline import round_input_size
 from ddcolor.serving import ColorizerPool, fresh_output_path, require_choice, require_range, show_library_logs
 from ddcolor.video import VIDEO_FORMATS, VideoLimits, colorize_video
+from ddcolor.weights import VARIANTS
+from predict import MAX_INPUT_SIZE, MIN_INPUT_SIZE, input_size_input, model_size_input, variant_input
 
-MIN_INPUT_SIZE, MAX_INPUT_SIZE = 256, 1024
 LIMITS = VideoLimits(max_seconds=600.0, max_frames=18_000, max_pixels=3840 * 2160)
 PROGRESS_EVERY_S = 5.0
 
@@ -56,18 +57,8 @@ class VideoPredictor(BasePredictor):
             "best).",
             default=None,
         ),
-        model_size: str = Input(
-            description="large: best quality (ConvNeXt-L). tiny: about twice as fast (ConvNeXt-T).",
-            choices=list(MODEL_SIZES),
-            default="large",
-        ),
-        input_size: int = Input(
-            description="Resolution the model works at, rounded to a multiple of 32. The output always has the "
-            "video's full size; higher values can add color detail but cost time.",
-            ge=MIN_INPUT_SIZE,
-            le=MAX_INPUT_SIZE,
-            default=DEFAULT_INPUT_SIZE,
-        ),
+        model_size: str = model_size_input(),
+        input_size: int = input_size_input("video"),
         stabilize: bool = Input(
             description="Remove flicker: colors follow the motion from frame to frame (reset at scene cuts). "
             "Off: every frame is colorized on its own.",
@@ -78,8 +69,10 @@ class VideoPredictor(BasePredictor):
             choices=list(VIDEO_FORMATS),
             default="mp4",
         ),
+        variant: str = variant_input(),
     ) -> Path:
         require_choice("model_size", model_size, MODEL_SIZES)
+        require_choice("variant", variant, VARIANTS)
         require_choice("output_format", output_format, VIDEO_FORMATS)
         require_choice("stabilize", stabilize, (True, False))
         require_range("input_size", input_size, MIN_INPUT_SIZE, MAX_INPUT_SIZE)
@@ -87,7 +80,7 @@ class VideoPredictor(BasePredictor):
         reference_bgr = read_image(reference, what="reference").bgr if reference is not None else None
         destination = fresh_output_path(self.output_dir, "colorized", output_format)
         colorize_video(
-            self.colorizers.get(model_size),
+            self.colorizers.get(model_size, variant),
             video,
             destination,
             stabilize=stabilize,

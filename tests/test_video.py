@@ -210,7 +210,9 @@ def test_predictor_refuses_bad_input_and_keeps_serving(cog_video_server, clip):
     reply = cog_video_server.predict({"video": data_url(b"not a film at all" * 50), "model_size": "tiny"})
     assert reply.body["status"] == "failed" and "not a video file" in reply.body["error"]
     assert cog_video_server.predict({"video": data_url(clip.read_bytes()), "output_format": "avi"}).status == 422
-    assert cog_video_server.health()["status"] == "READY"
+    reply = cog_video_server.predict({"video": data_url(clip.read_bytes()), "model_size": "tiny", "variant": "paper"})
+    assert reply.body["status"] == "failed" and "only for the large model" in reply.body["error"]
+    assert cog_video_server.wait_for(("READY",), timeout=10)["status"] == "READY"
 
 
 def test_a_reference_steers_every_frame_and_its_log_line_comes_once(clip, tmp_path, tiny_colorizer, caplog):
