@@ -26,6 +26,7 @@ import logging
 import cv2
 import numpy as np
 
+from ddcolor.checks import require_range
 from ddcolor.guided import EnlargedModel, guided_coefficients
 from ddcolor.images import Photo
 from ddcolor.lab import AB_MAX, AB_MIN, fit_to_gamut, to_bgr, to_lab
@@ -51,10 +52,7 @@ ASPECT_TOLERANCE = 0.01  # relative aspect-ratio difference still scaled
 
 
 def check_strength(strength: float) -> float:
-    number = isinstance(strength, int | float) and not isinstance(strength, bool)
-    if not number or not 0.0 <= strength <= 1.0:
-        raise ValueError(f"hint strength must be a number from 0 to 1, got {strength!r}")
-    return float(strength)
+    return require_range("hint strength", strength, 0.0, 1.0)
 
 
 def check_hints(hints_bgra: np.ndarray, shape: tuple[int, ...]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ddcolor.checks import require_range
 from ddcolor.lab import AB_MAX, AB_MIN, fit_to_gamut, to_bgr, to_lab
 from ddcolor.parallel import map_bands
 
@@ -16,10 +17,7 @@ MIN_SATURATION, MAX_SATURATION = 0.0, 2.0
 
 
 def check_saturation(amount: float) -> float:
-    number = isinstance(amount, int | float) and not isinstance(amount, bool)
-    if not number or not MIN_SATURATION <= amount <= MAX_SATURATION:
-        raise ValueError(f"saturation must be a number from {MIN_SATURATION:g} to {MAX_SATURATION:g}, got {amount!r}")
-    return float(amount)
+    return require_range("saturation", amount, MIN_SATURATION, MAX_SATURATION)
 
 
 def saturate(colorized_bgr: np.ndarray, amount: float) -> np.ndarray:

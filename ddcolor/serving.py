@@ -1,8 +1,6 @@
-"""What the Cog predictors share that is not imaging: checking inputs, log lines, output files.
+"""What the Cog predictors share that is not imaging: the loaded models, log lines, output files.
 
-Cog validates inputs against the schema over HTTP, but a predictor called directly (tests,
-`cog predict` of an older schema) gets whatever it is given, so each predictor checks again with
-these, and says what is wrong in words a person reads.
+Their inputs are checked with `ddcolor.checks`, like the library's own arguments.
 """
 
 from __future__ import annotations
@@ -18,16 +16,6 @@ from ddcolor.pipeline import Colorizer
 from ddcolor.weights import DEFAULT_VARIANT, checkpoint_for, ensure_checkpoint, get_checkpoint
 
 log = logging.getLogger(__name__)
-
-
-def require_choice(name: str, value: object, choices: tuple) -> None:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(str, choices))}, got {value!r}")
-
-
-def require_range(name: str, value: float, low: float, high: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise ValueError(f"{name} must be a number from {low} to {high}, got {value!r}")
 
 
 def show_library_logs() -> None:

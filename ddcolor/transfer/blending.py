@@ -14,6 +14,7 @@ import logging
 
 import numpy as np
 
+from ddcolor.checks import require_range
 from ddcolor.guided import EnlargedModel, guided_coefficients
 from ddcolor.lab import AB_MAX, AB_MIN, fit_to_gamut, to_bgr, to_lab
 from ddcolor.parallel import map_bands
@@ -105,8 +106,7 @@ def validate_transfer(reference_bgr: np.ndarray, *, method: str, strength: float
     """Check the arguments before any expensive work; returns the reference in float Lab."""
     if method not in TRANSFER_METHODS:
         raise ValueError(f"unknown transfer method {method!r}; choose one of {', '.join(TRANSFER_METHODS)}")
-    if not 0.0 <= strength <= 1.0:
-        raise ValueError(f"strength must be between 0 and 1, got {strength}")
+    require_range("strength", strength, 0.0, 1.0)
     check_bgr(reference_bgr, "reference")
     reference_lab = to_lab(reference_bgr)
     check_reference(reference_lab)
