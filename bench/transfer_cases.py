@@ -103,10 +103,12 @@ SYNTHETIC_REFERENCES = {
     "tuning": {
         "card red-blue": color_card([(200, 30, 40), (40, 60, 200)]),
         "gradient sunset": gradient([(40, 20, 80), (220, 80, 40), (250, 210, 90)]),
+        "card sepia": color_card([(90, 60, 40), (170, 130, 90), (230, 210, 170)]),
     },
     "held-out": {
         "card green-yellow-purple": color_card([(40, 150, 60), (230, 210, 40), (120, 50, 150)]),
         "gradient teal-orange": gradient([(10, 60, 70), (60, 160, 170), (250, 150, 60)]),
+        "colorwheel": _bgr(skdata.colorwheel()),
     },
 }
 
@@ -119,12 +121,12 @@ def same_scene_cases(part: str) -> Iterator[Case]:
 
 
 def unrelated_cases(part: str) -> Iterator[Case]:
-    """Each photo of the part as a colored and as a gray target, with another photo of the same
+    """Each photo of the part as a colored and as a gray target, with two other photos of the same
     part, and with the part's cards and gradients."""
     names = PARTS[part]
     for index, name in enumerate(names):
-        other = names[(index + 1) % len(names)]
-        references = {f"photo {other}": load_photo(other), **SYNTHETIC_REFERENCES[part]}
+        others = (names[(index + 1) % len(names)], names[(index + 2) % len(names)])
+        references = {**{f"photo {other}": load_photo(other) for other in others}, **SYNTHETIC_REFERENCES[part]}
         target = load_photo(name)
         for how in ("colored", "gray"):
             shown = target if how == "colored" else spoil(target, "gray")
