@@ -1,17 +1,23 @@
-"""The reference's palette carried onto the target, conditioned on lightness.
+"""The reference's palette carried onto the target, conditioned on lightness and surroundings.
 
 Iterative distribution transfer (Pitié, Kokaram and Dahyot, 2005): the target's pixels, as
-points (L, a, b), are moved until their distribution is the reference's. Each round picks a
-random orthonormal basis, projects both point sets on its three axes and moves every target
-point, along each axis, to the reference's value at the same quantile (a first round matches
-lightness alone). L takes part in the matching, so dark parts of the target take the
-reference's dark colours and bright parts its bright ones, but only the change of a and b is
+points, are moved until their distribution is the reference's. Each round picks a random
+orthonormal basis, projects both point sets on its axes and moves every target point, along
+each axis, to the reference's value at the same quantile (a first round matches lightness
+alone). A point is a pixel's L, a and b and two descriptors of the region around it: its
+lightness and its contrast, averaged over a large part of the photo but not across strong
+edges, so each is nearly constant within a region. L takes part, so dark parts of the target
+take the reference's dark colours; the descriptors take part, so pixels of one colour in
+different regions may take different colours of the reference (on a gray or nearly one-coloured
+photo, L alone would give every pixel of a lightness one colour, the mean of the reference's
+colours there, and the reference's spread of hues would be lost). Only the change of a and b is
 kept: the target's lightness never changes.
 
 The matching runs on reduced copies. Its result per pixel is noisy (each point moves on its
-own), so it becomes a smooth function of colour: the changes of a and b are averaged on a
-coarse (L, a, b) grid with a Gaussian (normalized convolution), and every pixel reads its
-change from that grid. Pixels of equal colour then get equal colours, so there is no grain.
+own), so it becomes a smooth function of the points: the changes of a and b are averaged on a
+coarse grid over (L, a, b, descriptors) with a Gaussian (normalized convolution), and every
+pixel reads its change from that grid. Pixels of one colour in like regions get one colour, so
+there is no grain, and a region's colour changes only where its colour or its descriptors do.
 """
 
 from __future__ import annotations
@@ -19,20 +25,28 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-ROUNDS = 12
+ROUNDS = 8
 L_WEIGHT = 1.0  # scale of L against a and b in the matching: how strongly colours follow lightness
-GRID_L, GRID_AB = 17, 33  # grid cells over L in [0, 100] and over a, b in [-128, 128]
-GRID_SIGMA = 0.5  # grid cells; tuned on bench/color_quality.py's tuning part
+# Scale of the descriptors against a and b (both in L units): how strongly colours follow the region.
+REGION_WEIGHTS = (2.0, 2.0)  # (lightness around, contrast around)
+REGION_SCALE = 0.08  # spatial sigma of the region averages, as a share of the photo's side (sqrt of its pixels)
+REGION_EDGE = 10.0  # L difference over which the region averages stop (domain transform's range sigma)
+CONTRAST_SCALE = 0.03  # sigma of the local contrast (standard deviation of L), as a share of the side
+GRID_L_STEP, GRID_AB_STEP = 100.0 / 16, 8.0  # grid cell sizes in L and in a, b (Lab units)
+GRID_REGION = 12  # grid cells over each descriptor's range in the target, at most (see MAX_CELLS)
+MAX_CELLS = 600_000  # bound of the grid (time and memory): fewer descriptor cells for a wide palette
+GRID_SIGMA = 0.5  # grid cells; the Gaussian is cut at 2 sigma
 SEED = 11  # the random bases are fixed, so a photo always gets the same colours
+# The weights, scales, grid and rounds were tuned on bench/color_quality.py's tuning part.
 
 
-def _match_quantiles(source: np.ndarray, target_sorted: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
+def _match_quantiles(source: np.ndarray, target_sorted: np.ndarray) -> np.ndarray:
     """Each value of `source` replaced by the value of `target_sorted` at the same quantile.
 
-    Equal values are ordered by `tiebreak` (the points' lightness): a gray photo's a and b are
-    all equal, and ordering them by position in the photo would couple colors to position.
+    Equal values keep their order in `source` (a stable sort): `transport` orders the points by
+    lightness, so a gray photo's equal a and b are told apart by lightness, not by position.
     """
-    order = np.lexsort((tiebreak, source))
+    order = np.argsort(source, kind="stable")
     quantiles = (np.arange(source.size) + 0.5) / source.size
     grid = (np.arange(target_sorted.size) + 0.5) / target_sorted.size
     out = np.empty_like(source)
@@ -40,87 +54,121 @@ def _match_quantiles(source: np.ndarray, target_sorted: np.ndarray, tiebreak: np
     return out
 
 
-def _random_rotation(rng: np.random.Generator) -> np.ndarray:
-    q, r = np.linalg.qr(rng.normal(size=(3, 3)))
+def _random_rotation(rng: np.random.Generator, dims: int) -> np.ndarray:
+    q, r = np.linalg.qr(rng.normal(size=(dims, dims)))
     return q * np.sign(np.diag(r))
 
 
-def transport(source: np.ndarray, target: np.ndarray, rounds: int = ROUNDS) -> np.ndarray:
-    """Points `source` (N, 3) moved so that their distribution becomes that of `target` (M, 3)."""
+def transport(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Points `source` (N, D) moved so that their distribution becomes that of `target` (M, D);
+    column 0 (lightness) is matched alone first."""
     rng = np.random.default_rng(SEED)
-    moved = source.astype(np.float64).copy()
+    by_lightness = np.argsort(source[:, 0], kind="stable")
+    moved = source[by_lightness].astype(np.float64)
     goal = target.astype(np.float64)
-    tiebreak = moved[:, 0].copy()
-    moved[:, 0] = _match_quantiles(moved[:, 0], np.sort(goal[:, 0]), tiebreak)  # lightness first, alone
-    for _ in range(rounds):
-        basis = _random_rotation(rng)
+    moved[:, 0] = _match_quantiles(moved[:, 0], np.sort(goal[:, 0]))
+    dims = source.shape[1]
+    for _ in range(ROUNDS):
+        basis = _random_rotation(rng, dims)
         projected, goal_projected = moved @ basis, goal @ basis
-        for axis in range(3):
-            wanted = _match_quantiles(projected[:, axis], np.sort(goal_projected[:, axis]), tiebreak)
+        for axis in range(dims):
+            wanted = _match_quantiles(projected[:, axis], np.sort(goal_projected[:, axis]))
             moved += np.outer(wanted - projected[:, axis], basis[:, axis])
-    return moved
-
-
-def _grid_coordinates(lab: np.ndarray) -> np.ndarray:
-    """(N, 3) continuous grid coordinates of Lab colours."""
-    scale = np.array([(GRID_L - 1) / 100.0, (GRID_AB - 1) / 256.0, (GRID_AB - 1) / 256.0])
-    offset = np.array([0.0, 128.0, 128.0])
-    upper = np.array([GRID_L - 1, GRID_AB - 1, GRID_AB - 1], dtype=np.float64)
-    return np.clip((lab + offset) * scale, 0.0, upper - 1e-6)
-
-
-def _corners(coords: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Trilinear (flat cell index, weight) pairs of each point's eight surrounding grid nodes."""
-    base = np.floor(coords).astype(np.int64)
-    frac = coords - base
-    corners = []
-    for dl in (0, 1):
-        for da in (0, 1):
-            for db in (0, 1):
-                weight = (
-                    (frac[:, 0] if dl else 1 - frac[:, 0])
-                    * (frac[:, 1] if da else 1 - frac[:, 1])
-                    * (frac[:, 2] if db else 1 - frac[:, 2])
-                )
-                index = ((base[:, 0] + dl) * GRID_AB + base[:, 1] + da) * GRID_AB + base[:, 2] + db
-                corners.append((index, weight))
-    return corners
-
-
-def _blur_grid(grid: np.ndarray) -> np.ndarray:
-    """Gaussian blur of a (GRID_L, GRID_AB, GRID_AB) grid along all three axes."""
-    ab_blurred = np.stack([cv2.GaussianBlur(plane, (0, 0), GRID_SIGMA) for plane in grid.astype(np.float32)])
-    flat = ab_blurred.reshape(GRID_L, -1)
-    size = 2 * int(np.ceil(3 * GRID_SIGMA)) + 1
-    return cv2.GaussianBlur(flat, (1, size), sigmaX=0, sigmaY=GRID_SIGMA).reshape(grid.shape)
-
-
-def smooth_change(colors: np.ndarray, change: np.ndarray) -> np.ndarray:
-    """`change` (N, 2) of the points `colors` (N, 3 Lab) as a smooth function of colour, read back at each point."""
-    corners = _corners(_grid_coordinates(colors))
-    cells = GRID_L * GRID_AB * GRID_AB
-    total = np.zeros(cells)
-    sums = np.zeros((2, cells))
-    for index, weight in corners:
-        total += np.bincount(index, weight, cells)
-        for channel in range(2):
-            sums[channel] += np.bincount(index, weight * change[:, channel], cells)
-    shape = (GRID_L, GRID_AB, GRID_AB)
-    total = _blur_grid(total.reshape(shape)).reshape(-1).astype(np.float64)
-    means = [_blur_grid(s.reshape(shape)).reshape(-1) / np.maximum(total, 1e-9) for s in sums]
-    out = np.zeros_like(change)
-    for index, weight in corners:
-        for channel in range(2):
-            out[:, channel] += weight * means[channel][index]
+    out = np.empty_like(moved)
+    out[by_lightness] = moved
     return out
 
 
+def region_descriptors(lightness: np.ndarray) -> np.ndarray:
+    """(H, W, 2) the lightness and the contrast around each pixel, averaged within its region.
+
+    Scales are shares of the photo's side, so a target and a reference of different sizes are
+    described alike; the averaging is edge-aware (a domain transform filter guided by L), so the
+    descriptors change at the photo's edges rather than in halos around them.
+    """
+    side = float(np.sqrt(lightness.size))
+    sigma = CONTRAST_SCALE * side
+    mean = cv2.GaussianBlur(lightness, (0, 0), sigma)
+    square = cv2.GaussianBlur(lightness * lightness, (0, 0), sigma)
+    contrast = np.sqrt(np.maximum(square - mean * mean, 0.0))
+    raw = np.ascontiguousarray(np.stack((lightness, contrast), axis=2))
+    averaged = cv2.ximgproc.dtFilter(lightness, raw, REGION_SCALE * side, REGION_EDGE, mode=cv2.ximgproc.DTF_RF)
+    return averaged.reshape(*lightness.shape, 2)
+
+
+class _Grid:
+    """A coarse regular grid over the span the points occupy: fixed cell sizes in L, a and b, and
+    up to GRID_REGION cells over each descriptor's range. Each point spreads over its 2^D
+    surrounding nodes with multilinear weights (`index`, `weight`: corner-major, then point)."""
+
+    def __init__(self, points: np.ndarray) -> None:
+        dims = points.shape[1]
+        reach = int(np.ceil(2 * GRID_SIGMA))  # nodes beyond the points that the blur reaches
+        step = np.array([GRID_L_STEP, GRID_AB_STEP, GRID_AB_STEP])
+        first = np.floor(points[:, :3].min(0) / step) - reach
+        cells = (np.ceil(points[:, :3].max(0) / step) + reach - first + 1).astype(np.int64)
+        region_cells = int(np.clip((MAX_CELLS / np.prod(cells)) ** (1 / max(dims - 3, 1)), 2, GRID_REGION))
+        low, high = points[:, 3:].min(0), points[:, 3:].max(0)
+        step = np.concatenate((step, np.maximum(high - low, 1e-3) / (region_cells - 1)))
+        low = np.concatenate((first * step[:3], low))
+        self.shape = (*(int(c) for c in cells), *([region_cells] * (dims - 3)))
+        coords = np.clip((points - low) / step, 0.0, np.array(self.shape) - 1 - 1e-6)
+        base = np.floor(coords).astype(np.int64)
+        frac = coords - base
+        strides = np.cumprod((1, *self.shape[::-1]))[-2::-1]
+        index, weight = (base @ strides)[None], np.ones((1, len(points)))
+        for axis in range(dims):  # the corners, doubled axis by axis
+            index = np.concatenate((index, index + strides[axis]))
+            weight = np.concatenate((weight * (1 - frac[:, axis]), weight * frac[:, axis]))
+        self.index, self.weight = index.reshape(-1), weight.reshape(-1)
+
+    def splat(self, values: np.ndarray) -> np.ndarray:
+        """The grid of `values` (one per point) spread over the nodes."""
+        repeated = np.tile(values, self.index.size // values.size)
+        return np.bincount(self.index, self.weight * repeated, int(np.prod(self.shape))).reshape(self.shape)
+
+    def read(self, grid: np.ndarray) -> np.ndarray:
+        """(N, C) multilinear interpolation at each point of `grid` (*shape, C)."""
+        channels = grid.shape[-1]
+        weighted = self.weight[:, None] * grid.reshape(-1, channels)[self.index]
+        return weighted.reshape(2 ** len(self.shape), -1, channels).sum(0)
+
+
+def _blur(grid: np.ndarray) -> np.ndarray:
+    """Gaussian blur (sigma GRID_SIGMA cells) of a grid of channels (last axis) along every other
+    axis, zero outside: each axis in turn is brought to the front and filtered as an image's rows."""
+    radius = int(np.ceil(2 * GRID_SIGMA))
+    taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / GRID_SIGMA) ** 2).astype(np.float32)
+    taps /= taps.sum()
+    grid = np.ascontiguousarray(grid, dtype=np.float32)
+    axes = grid.ndim - 1
+    for _ in range(axes):
+        rows = grid.reshape(grid.shape[0], -1, grid.shape[-1])
+        filtered = cv2.sepFilter2D(rows, -1, np.ones(1, np.float32), taps, borderType=cv2.BORDER_CONSTANT)
+        grid = np.ascontiguousarray(np.moveaxis(filtered.reshape(grid.shape), 0, axes - 1))
+    return grid
+
+
+def smooth_change(points: np.ndarray, change: np.ndarray) -> np.ndarray:
+    """`change` (N, 2) of `points` (N, D: L, a, b, descriptors) as a smooth function of them, read at each point."""
+    grid = _Grid(points)
+    sums = _blur(np.stack([grid.splat(np.ones(len(points)))] + [grid.splat(c) for c in change.T], axis=-1))
+    means = sums[..., 1:] / np.maximum(sums[..., :1], 1e-9)
+    return grid.read(means)
+
+
 def palette_ab(target_lab: np.ndarray, reference_lab: np.ndarray) -> np.ndarray:
-    """(H, W, 2) ab of the (reduced) target carrying the (reduced) reference's palette, lightness by lightness."""
+    """(H, W, 2) ab of the (reduced) target carrying the (reduced) reference's palette, lightness by lightness
+    and region by region."""
     shape = target_lab.shape[:2]
-    weight = np.array([L_WEIGHT, 1.0, 1.0])
-    source = target_lab.reshape(-1, 3).astype(np.float64)
-    moved = transport(source * weight, reference_lab.reshape(-1, 3) * weight)
-    change = moved[:, 1:] - source[:, 1:]
+
+    def points(lab: np.ndarray) -> np.ndarray:
+        descriptors = region_descriptors(np.ascontiguousarray(lab[:, :, 0], dtype=np.float32))
+        return np.concatenate((lab, descriptors), axis=2).reshape(-1, 5).astype(np.float64)
+
+    source = points(target_lab)
+    weight = np.array([L_WEIGHT, 1.0, 1.0, *REGION_WEIGHTS])
+    moved = transport(source * weight, points(reference_lab) * weight)
+    change = moved[:, 1:3] - source[:, 1:3]
     smoothed = smooth_change(source, change)
-    return (source[:, 1:] + smoothed).reshape(*shape, 2).astype(np.float32)
+    return (source[:, 1:3] + smoothed).reshape(*shape, 2).astype(np.float32)
