@@ -10,8 +10,9 @@ edges, so each is nearly constant within a region. L takes part, so dark parts o
 take the reference's dark colours; the descriptors take part, so pixels of one colour in
 different regions may take different colours of the reference (on a gray or nearly one-coloured
 photo, L alone would give every pixel of a lightness one colour, the mean of the reference's
-colours there, and the reference's spread of hues would be lost). Only the change of a and b is
-kept: the target's lightness never changes.
+colours there, and the reference's spread of hues would be lost). The less colour the target has
+of its own, the more the descriptors weigh: a coloured photo's own colours already tell its
+regions apart. Only the change of a and b is kept: the target's lightness never changes.
 
 The matching runs on reduced copies. Its result per pixel is noisy (each point moves on its
 own), so it becomes a smooth function of the points: the changes of a and b are averaged on a
@@ -36,6 +37,9 @@ GRID_L_STEP, GRID_AB_STEP = 100.0 / 16, 8.0  # grid cell sizes in L and in a, b 
 GRID_REGION = 12  # grid cells over each descriptor's range in the target, at most (see MAX_CELLS)
 MAX_CELLS = 600_000  # bound of the grid (time and memory): fewer descriptor cells for a wide palette
 GRID_SIGMA = 0.5  # grid cells; the Gaussian is cut at 2 sigma
+# A target's own colors already tell its regions apart: the descriptors' weights fall from full on a
+# gray target to none at this 90th-percentile chroma (a colored photo keeps its own color structure).
+OWN_CHROMA_FULL = 40.0
 SEED = 11  # the random bases are fixed, so a photo always gets the same colours
 # The weights, scales, grid and rounds were tuned on bench/color_quality.py's tuning part.
 
@@ -167,7 +171,9 @@ def palette_ab(target_lab: np.ndarray, reference_lab: np.ndarray) -> np.ndarray:
         return np.concatenate((lab, descriptors), axis=2).reshape(-1, 5).astype(np.float64)
 
     source = points(target_lab)
-    weight = np.array([L_WEIGHT, 1.0, 1.0, *REGION_WEIGHTS])
+    chroma = float(np.percentile(np.hypot(source[:, 1], source[:, 2]), 90))
+    colorless = float(np.clip(1.0 - chroma / OWN_CHROMA_FULL, 0.0, 1.0))
+    weight = np.array([L_WEIGHT, 1.0, 1.0, *(colorless * np.array(REGION_WEIGHTS))])
     moved = transport(source * weight, points(reference_lab) * weight)
     change = moved[:, 1:3] - source[:, 1:3]
     smoothed = smooth_change(source, change)
