@@ -174,7 +174,8 @@ def palette_ab(target_lab: np.ndarray, reference_lab: np.ndarray) -> np.ndarray:
     chroma = float(np.percentile(np.hypot(source[:, 1], source[:, 2]), 90))
     colorless = float(np.clip(1.0 - chroma / OWN_CHROMA_FULL, 0.0, 1.0))
     weight = np.array([L_WEIGHT, 1.0, 1.0, *(colorless * np.array(REGION_WEIGHTS))])
-    moved = transport(source * weight, points(reference_lab) * weight)
+    used = weight > 0  # a colourful target: L, a and b alone, as the grid's too
+    moved = transport(source[:, used] * weight[used], points(reference_lab)[:, used] * weight[used])
     change = moved[:, 1:3] - source[:, 1:3]
-    smoothed = smooth_change(source, change)
+    smoothed = smooth_change(source[:, used], change)
     return (source[:, 1:3] + smoothed).reshape(*shape, 2).astype(np.float32)
