@@ -39,7 +39,7 @@ MAX_CELLS = 600_000  # bound of the grid (time and memory): fewer descriptor cel
 GRID_SIGMA = 0.5  # grid cells; the Gaussian is cut at 2 sigma
 # A target's own colors already tell its regions apart: the descriptors' weights fall from full on a
 # gray target to none at this 90th-percentile chroma (a colored photo keeps its own color structure).
-OWN_CHROMA_FULL = 40.0
+OWN_CHROMA_FULL = 30.0
 SEED = 11  # the random bases are fixed, so a photo always gets the same colours
 # The weights, scales, grid and rounds were tuned on bench/color_quality.py's tuning part.
 
