@@ -19,6 +19,7 @@ from ddcolor.lab import to_bgr, to_lab
 from ddcolor.transfer import TRANSFER_METHODS, coherent_weights, reinhard_ab
 from ddcolor.transfer.blending import REFERENCE_PIXELS, WORK_PIXELS
 from ddcolor.transfer.distance import sliced_wasserstein_ab
+from ddcolor.transfer.matching import crowding
 from ddcolor.transfer.own_colors import fit_color_map
 from ddcolor.transfer.palette import palette_ab
 from ddcolor.transfer.reference import resize_to_pixels
@@ -175,6 +176,37 @@ def test_matches_that_agree_with_their_neighbours_win_over_scattered_ones():
     weights = coherent_weights(positions, prior)
     assert weights.shape == (40, 50, 2) and torch.allclose(weights.sum(-1), torch.ones(40, 50))
     assert float(weights[:, :, 0].mean()) > 0.9
+
+
+def test_crowding_measures_how_much_the_matches_pile_onto_one_place():
+    height, width = 20, 30
+    spread = np.arange(height * width)[:, None].repeat(2, axis=1)  # each target pixel its own place
+    piled = np.full_like(spread, width * 10 + 15)  # every target pixel on one place
+    weights, confidence = np.full(spread.shape, 0.5), np.ones((height, width))
+    assert crowding(spread, weights, confidence, (height, width)) == pytest.approx(1.0, abs=0.2)
+    # Use is measured over a few reference pixels (CROWD_SIGMA), so one place counts as about 57 of the 600.
+    assert crowding(piled, weights, confidence, (height, width)) > 8.0
+
+
+@pytest.mark.parametrize(
+    ("target", "reference"),
+    [(lambda: photo("immunohistochemistry"), "astronaut"), (lambda: gray_version(photo("astronaut")), "rocket")],
+    ids=["stained tissue, portrait reference", "gray portrait, rocket reference"],
+)
+def test_look_alike_matches_crowded_onto_part_of_the_reference_leave_the_photo_to_the_palette(
+    target, reference, caplog
+):
+    """Tissue grain looks like the portrait's flag and suit, a face like the rocket's sky and tower: close in
+    features, crowded onto a few places of the reference, and of unrelated colors. Taken as matches they
+    pulled the photo away from the reference's palette; their confidence falls and the palette takes over."""
+    target, reference = target(), photo(reference)
+    reference_lab = to_lab(reference)
+    before = sliced_wasserstein_ab(to_lab(target), reference_lab)
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        exemplar = sliced_wasserstein_ab(to_lab(transfer_colors(target, reference)), reference_lab) / before
+    assert matched_share(caplog) < 0.2
+    palette = sliced_wasserstein_ab(to_lab(transfer_colors(target, reference, method="palette")), reference_lab)
+    assert exemplar < palette / before + 0.05
 
 
 UNRELATED = {

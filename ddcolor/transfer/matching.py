@@ -9,6 +9,12 @@ the candidates' feature distance: a view of the same scene has near-identical re
 unrelated photo only loose look-alikes, a flat card or a gradient none. (How well the
 neighbours' matches agree was tried as a second factor on the benchmark's tuning part: it did
 not separate related from unrelated references, so it only weights the candidates.)
+
+Look-alike matches have one more tell: they crowd. A view of the same scene spreads its matches over
+the reference about as evenly as the scene allows, while loose look-alikes pile onto a few textures
+of it (a furry cat onto a stained tissue's grain, a clear sky onto one band of a gradient), so a
+whole photo takes the colours of a small part of the reference. How crowded the matched places are,
+over the whole photo, scales all its confidences down (`crowding`), and the reference's palette takes over.
 """
 
 from __future__ import annotations
@@ -27,6 +33,11 @@ COHERENCE_ROUNDS = 3
 # Confidence: full up to this RMS feature distance (in standard deviations), none from that one on.
 NEAR_DISTANCE, FAR_DISTANCE = 0.2, 0.6  # tuned on bench/color_quality.py's tuning part
 CONFIDENCE_SIGMA = 2.0  # matching-size pixels over which confidence is smoothed (no speckles)
+CROWD_SIGMA = 3.0  # reference pixels (at matching size) over which the use of the reference is measured
+# Crowding (see `crowding`): full confidence up to the first, none from the second on. On the tuning part
+# views of the same scene reach 1.2-5.1 (most below 4); unrelated photos whose look-alike matches pulled the
+# result away from their palette 6-42.
+CROWDED_FROM, CROWDED_FULL = 4.0, 8.0
 
 
 def luminance_features(lightness: np.ndarray) -> np.ndarray:
@@ -111,11 +122,29 @@ def _ramp(x: np.ndarray, zero: float, one: float) -> np.ndarray:
     return np.clip((x - zero) / (one - zero), 0.0, 1.0)
 
 
+def crowding(index: np.ndarray, weights: np.ndarray, confidence: np.ndarray, reference_shape: tuple[int, int]) -> float:
+    """How crowded the reference's matched places are: the confidence-weighted mean, over the target's
+    pixels, of how often the place each one matched is used, relative to a target spread evenly over
+    the whole reference (1). `index` and `weights` (N, K) are the candidates and their weights."""
+    height, width = reference_shape
+    used = np.bincount(index.reshape(-1), (weights * confidence.reshape(-1, 1)).reshape(-1), height * width)
+    # Mean use per reference pixel around each place (normalized convolution: nothing lies outside the photo).
+    around = [
+        cv2.GaussianBlur(image, (0, 0), CROWD_SIGMA, borderType=cv2.BORDER_CONSTANT)
+        for image in (used.reshape(height, width).astype(np.float32), np.ones((height, width), np.float32))
+    ]
+    used = (around[0] / around[1]).reshape(-1) * (height * width / confidence.size)
+    at_match = (weights * used[index]).sum(1)
+    total = float(confidence.sum())
+    return float((confidence.reshape(-1) * at_match).sum() / total) if total > 1e-6 else 0.0
+
+
 def match_colors(
     target_features: np.ndarray, reference_features: np.ndarray, reference_ab: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """For each target pixel: the weighted ab of its nearest reference pixels, and the confidence
-    of that match in [0, 1], judged pixel by pixel, smoothed a little (no speckles)."""
+    of that match in [0, 1], judged pixel by pixel, smoothed a little (no speckles), and scaled
+    down as a whole when the matches crowd onto a small part of the reference."""
     shape = target_features.shape[:2]
     t = torch.from_numpy(np.ascontiguousarray(target_features.reshape(-1, target_features.shape[2])))
     r = torch.from_numpy(np.ascontiguousarray(reference_features.reshape(-1, reference_features.shape[2])))
@@ -137,4 +166,6 @@ def match_colors(
     matched = (weights.reshape(-1, k, 1) * ab).sum(1)
     confidence = _ramp(distance, FAR_DISTANCE, NEAR_DISTANCE)
     confidence = cv2.GaussianBlur(confidence.astype(np.float32), (0, 0), CONFIDENCE_SIGMA)
+    crowded = crowding(index.numpy(), weights.reshape(-1, k).numpy(), confidence, reference_ab.shape[:2])
+    confidence *= float(_ramp(np.array(crowded), CROWDED_FULL, CROWDED_FROM))
     return matched.reshape(*shape, 2).numpy(), confidence
