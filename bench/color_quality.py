@@ -18,7 +18,8 @@ bench/transfer_cases.py, split into a tuning part and a held-out part, each repo
     pipeline brings them back to full size with each upsampling mode.
 (d) Time on this machine.
 
-    .venv/bin/python bench/color_quality.py [--part tuning|held-out|all] [--json bench/results/color_quality.json]
+    .venv/bin/python bench/color_quality.py [--part tuning|held-out|all] [--transfer-only | --times-only]
+        [--json bench/results/color_quality.json]
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from torch import nn
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from transfer_cases import PARTS, load_photo, same_scene_cases, unrelated_cases  # noqa: E402
+from transfer_cases import PARTS, load_photo, same_scene_cases, spoil, unrelated_cases  # noqa: E402
 
 from common import write_json  # noqa: E402
 from ddcolor.lab import fit_to_gamut, to_bgr, to_lab  # noqa: E402
@@ -52,6 +53,8 @@ SAME_SCENE_RATIO_TARGET = 0.40
 TIME_TARGETS = {
     "transfer exemplar, 1 MP target + 1 MP reference": 1.0,
     "transfer exemplar, 12 MP target + 1 MP reference": 2.0,
+    "transfer exemplar, 1 MP gray target + 1 MP reference": 1.0,
+    "transfer exemplar, 12 MP gray target + 1 MP reference": 2.0,
 }
 MIN_CHANGE, MAX_DISTANCE_SHARE = 5.0, 0.5
 
@@ -144,15 +147,17 @@ def timings() -> dict:
     reference = cv2.resize(load_photo("retina", max_side=None)[::-1], (1000, 1000))
     out = {}
     for label, size in (("1 MP", (1000, 1000)), ("12 MP", (4000, 3000))):
-        target = cv2.resize(load_photo("retina", max_side=None), size)
-        for method in TRANSFER_METHODS:
-            transfer_colors(target, reference, method=method)
-            runs = []
-            for _ in range(3):
-                started = time.perf_counter()
+        colored = cv2.resize(load_photo("retina", max_side=None), size)
+        # A gray target takes the palette's region descriptors too (more work than a colored one).
+        for kind, target in (("", colored), (" gray", spoil(colored, "gray"))):
+            for method in TRANSFER_METHODS:
                 transfer_colors(target, reference, method=method)
-                runs.append(time.perf_counter() - started)
-            out[f"transfer {method}, {label} target + 1 MP reference"] = statistics.median(runs)
+                runs = []
+                for _ in range(3):
+                    started = time.perf_counter()
+                    transfer_colors(target, reference, method=method)
+                    runs.append(time.perf_counter() - started)
+                out[f"transfer {method}, {label}{kind} target + 1 MP reference"] = statistics.median(runs)
     full = rng.integers(0, 255, (3000, 4000, 3), dtype=np.uint8)  # 12 MP
     ab = torch.randn(1, 2, 512, 512) * 20
     for mode in UPSAMPLE_MODES:
@@ -244,11 +249,12 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=4, help="upscaling factor for (c)")
     parser.add_argument("--part", choices=(*PARTS, "all"), default="all", help="which cases of (a) and (b)")
     parser.add_argument("--transfer-only", action="store_true", help="only (a) and (b)")
+    parser.add_argument("--times-only", action="store_true", help="only (d)")
     args = parser.parse_args()
     cv2.setNumThreads(2)
     torch.set_num_threads(2)
 
-    parts = list(PARTS) if args.part == "all" else [args.part]
+    parts = [] if args.times_only else list(PARTS) if args.part == "all" else [args.part]
     figures: dict = {"parts": {p: "constants tuned on it" if p == "tuning" else "never tuned on" for p in parts}}
     for part in parts:
         rows = same_scene_rows(part)
@@ -257,6 +263,16 @@ def main() -> None:
         rows = unrelated_rows(part)
         figures[f"unrelated {part}"] = {"rows": rows, "summary": print_unrelated(rows, part)}
     if args.transfer_only:
+        write_json(args.json, figures)
+        return
+
+    times = timings()
+    print("\n(d) Time on this machine (2 threads; other work on the machine slows it)\n")
+    for key, seconds in times.items():
+        target = TIME_TARGETS.get(key)
+        print(f"- {key}: {seconds * 1000:.0f} ms" + (f" (target <= {target * 1000:.0f} ms)" if target else ""))
+    figures.update(times=times)
+    if args.times_only:
         write_json(args.json, figures)
         return
 
@@ -273,13 +289,7 @@ def main() -> None:
             f"{mode}: mean {statistics.fmean(r[mode] for r in upsampling['rows']):.3f}, "
             f"ratio to nearest {statistics.fmean(r[mode] for r in upsampling['rows']) / base:.3f}"
         )
-
-    times = timings()
-    print("\n(d) Time on this machine (2 threads; other work on the machine slows it)\n")
-    for key, seconds in times.items():
-        target = TIME_TARGETS.get(key)
-        print(f"- {key}: {seconds * 1000:.0f} ms" + (f" (target <= {target * 1000:.0f} ms)" if target else ""))
-    figures.update(upsampling=upsampling, times=times)
+    figures.update(upsampling=upsampling)
     write_json(args.json, figures)
 
 
