@@ -16,6 +16,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ddcolor.transfer.reference import own_chroma
+
 # 90th-percentile chroma below this: a gray target (about 0.05), no colors of its own to map. Lowered
 # from 3.0 after seeing the held-out part (faded near-black hubble_deep_field, 1.5): see README.
 MIN_CHROMA = 1.0
@@ -64,9 +66,9 @@ def fit_color_map(target_lab: np.ndarray, matched_ab: np.ndarray, confidence: np
     of the scene, the matches of the rest are wrong, and they should not pull the map. Its trust
     grows with the share of the confident matches it explains to within INLIER_DISTANCE.
     """
-    ab = target_lab[:, :, 1:].reshape(-1, 2).astype(np.float64)
-    if np.percentile(np.hypot(ab[:, 0], ab[:, 1]), 90) < MIN_CHROMA:
+    if own_chroma(target_lab) < MIN_CHROMA:
         return IDENTITY
+    ab = target_lab[:, :, 1:].reshape(-1, 2).astype(np.float64)
     confidence = confidence.reshape(-1).astype(np.float64)
     if confidence.sum() < 1e-6:
         return IDENTITY

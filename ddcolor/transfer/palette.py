@@ -26,6 +26,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ddcolor.transfer.reference import own_chroma
+
 ROUNDS = 12
 L_WEIGHT = 1.0  # scale of L against a and b in the matching: how strongly colours follow lightness
 # Scale of the descriptors against a and b (both in L units): how strongly colours follow the region.
@@ -168,17 +170,17 @@ def palette_ab(target_lab: np.ndarray, reference_lab: np.ndarray) -> np.ndarray:
     """(H, W, 2) ab of the (reduced) target carrying the (reduced) reference's palette, lightness by lightness
     and region by region."""
     shape = target_lab.shape[:2]
+    colorless = float(np.clip(1.0 - own_chroma(target_lab) / OWN_CHROMA_FULL, 0.0, 1.0))
 
     def points(lab: np.ndarray) -> np.ndarray:
+        if colorless == 0.0:  # a colourful target: L, a and b alone, in the transport and the grid
+            return lab.reshape(-1, 3).astype(np.float64)
         descriptors = region_descriptors(np.ascontiguousarray(lab[:, :, 0], dtype=np.float32))
         return np.concatenate((lab, descriptors), axis=2).reshape(-1, 5).astype(np.float64)
 
     source = points(target_lab)
-    chroma = float(np.percentile(np.hypot(source[:, 1], source[:, 2]), 90))
-    colorless = float(np.clip(1.0 - chroma / OWN_CHROMA_FULL, 0.0, 1.0))
-    weight = np.array([L_WEIGHT, 1.0, 1.0, *(colorless * np.array(REGION_WEIGHTS))])
-    used = weight > 0  # a colourful target: L, a and b alone, as the grid's too
-    moved = transport(source[:, used] * weight[used], points(reference_lab)[:, used] * weight[used])
+    weight = np.array([L_WEIGHT, 1.0, 1.0, *(colorless * np.array(REGION_WEIGHTS))])[: source.shape[1]]
+    moved = transport(source * weight, points(reference_lab) * weight)
     change = moved[:, 1:3] - source[:, 1:3]
-    smoothed = smooth_change(source[:, used], change)
+    smoothed = smooth_change(source, change)
     return (source[:, 1:3] + smoothed).reshape(*shape, 2).astype(np.float32)

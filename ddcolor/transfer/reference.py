@@ -12,6 +12,11 @@ def chroma(lab: np.ndarray) -> np.ndarray:
     return np.hypot(lab[:, :, 1], lab[:, :, 2])
 
 
+def own_chroma(lab: np.ndarray) -> float:
+    """How much color a photo has of its own: its 90th-percentile chroma (a gray photo's is about 0)."""
+    return float(np.percentile(chroma(lab.astype(np.float64, copy=False)), 90))
+
+
 def check_reference(reference_lab: np.ndarray) -> None:
     """A reference without colors cannot steer any: refuse it in words a person reads."""
     level = float(np.percentile(chroma(reference_lab), 99))
