@@ -1,10 +1,10 @@
 """A change computed on a reduced copy, brought to full resolution along the photo's own edges.
 
-He et al.'s guided filter models the change locally as linear in the guide (here L): fitted at
-a reduced size, its coefficients are enlarged and applied to the full-resolution L (He and Sun's
-fast guided filter), so the result follows the full-resolution edges instead of the blocky
-outline of the reduced copy. The reference transfer and the hints both bring their change up
-this way.
+He et al.'s guided filter models the change locally as linear in the guide: fitted at a reduced
+size, its coefficients are enlarged and applied to the full-resolution guide (He and Sun's fast
+guided filter), so the result follows the full-resolution edges instead of the blocky outline of
+the reduced copy. The hints bring their change up this way with L as the guide; the reference
+transfer with L, a and b (a change that depends on a pixel's color, not only on its lightness).
 """
 
 from __future__ import annotations
@@ -16,19 +16,39 @@ import numpy as np
 def guided_coefficients(
     guide: np.ndarray, source: np.ndarray, radius: int, eps: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The guided filter's local linear model: `source` (H, W, C) ~ a * guide + b, smoothed."""
+    """The guided filter's local linear model, smoothed: `source` (H, W, C) ~ sum_g a_g * guide_g + b.
+
+    `guide` is (H, W) or (H, W, G); `a` comes back as (H, W, G * C), guide channel by guide channel,
+    and `b` as (H, W, C). With several guide channels (He et al.'s color guide) the model tells
+    apart neighbours of one lightness and different colors.
+    """
     size = (2 * radius + 1, 2 * radius + 1)
 
     def box(x: np.ndarray) -> np.ndarray:
         return cv2.boxFilter(x, cv2.CV_32F, size, borderType=cv2.BORDER_REFLECT).reshape(x.shape)
 
-    mean_g = box(guide)[:, :, None]
-    var_g = box(guide * guide)[:, :, None] - mean_g * mean_g
-    mean_s = box(source)
-    cov = box(guide[:, :, None] * source) - mean_g * mean_s
-    a = cov / (var_g + eps)
-    b = mean_s - a * mean_g
-    return box(a), box(b)
+    if guide.ndim == 2:
+        mean_g = box(guide)[:, :, None]
+        var_g = box(guide * guide)[:, :, None] - mean_g * mean_g
+        mean_s = box(source)
+        cov = box(guide[:, :, None] * source) - mean_g * mean_s
+        a = cov / (var_g + eps)
+        b = mean_s - a * mean_g
+        return box(a), box(b)
+
+    height, width, channels = guide.shape
+
+    def box_all(x: np.ndarray) -> np.ndarray:  # boxFilter takes at most 4 channels at a time
+        flat = np.ascontiguousarray(x.reshape(height, width, -1), dtype=np.float32)
+        parts = [box(np.ascontiguousarray(flat[:, :, i : i + 4])) for i in range(0, flat.shape[2], 4)]
+        return np.concatenate([p.reshape(height, width, -1) for p in parts], axis=2).reshape(x.shape)
+
+    mean_g, mean_s = box_all(guide), box_all(source)
+    cov_gg = box_all(guide[:, :, :, None] * guide[:, :, None, :]) - mean_g[:, :, :, None] * mean_g[:, :, None, :]
+    cov_gs = box_all(guide[:, :, :, None] * source[:, :, None, :]) - mean_g[:, :, :, None] * mean_s[:, :, None, :]
+    a = np.linalg.solve(cov_gg + np.float32(eps) * np.eye(channels, dtype=np.float32), cov_gs)
+    b = mean_s - np.einsum("hwgc,hwg->hwc", a, mean_g)
+    return box_all(a.reshape(height, width, -1)), box_all(b)
 
 
 class EnlargedModel:
@@ -36,24 +56,30 @@ class EnlargedModel:
     row band by row band, so no full-size float copy of them is ever made."""
 
     def __init__(self, a: np.ndarray, b: np.ndarray, height: int, width: int) -> None:
-        self.coefficients = np.ascontiguousarray(np.concatenate((a, b), axis=2), dtype=np.float32)
-        self.channels = a.shape[2]
+        channels = b.shape[2]
+        # One contiguous (H, W, C) image per guide channel, and b: remap is fastest on few channels.
+        self.slopes = [
+            np.ascontiguousarray(a[:, :, g : g + channels], dtype=np.float32) for g in range(0, a.shape[2], channels)
+        ]
+        self.offset = np.ascontiguousarray(b, dtype=np.float32)
         small_height, small_width = a.shape[:2]
         # cv2.resize's pixel-centre mapping; remap's replicated border clamps like resize does
         self.source_x = ((np.arange(width) + 0.5) * (small_width / width) - 0.5).astype(np.float32)
         self.source_y = ((np.arange(height) + 0.5) * (small_height / height) - 0.5).astype(np.float32)
 
-    def change(self, rows: slice, lightness: np.ndarray) -> np.ndarray:
-        """The change for these rows, given their full-resolution L (rows, W, 1) in [0, 100]."""
+    def change(self, rows: slice, guide: np.ndarray) -> np.ndarray:
+        """The change for these rows, given their full-resolution guide (rows, W, G), scaled as in the fit."""
         count, width = rows.stop - rows.start, self.source_x.size
-        map_x = np.broadcast_to(self.source_x, (count, width))
-        map_y = np.broadcast_to(self.source_y[rows, None], (count, width))
-        model = cv2.remap(
-            self.coefficients,
-            np.ascontiguousarray(map_x),
-            np.ascontiguousarray(map_y),
-            cv2.INTER_LINEAR,
-            borderMode=cv2.BORDER_REPLICATE,
-        ).reshape(count, width, -1)
-        c = self.channels
-        return model[:, :, :c] * (lightness / np.float32(100)) + model[:, :, c:]
+        map_x = np.ascontiguousarray(np.broadcast_to(self.source_x, (count, width)))
+        map_y = np.ascontiguousarray(np.broadcast_to(self.source_y[rows, None], (count, width)))
+
+        def enlarge(coefficients: np.ndarray) -> np.ndarray:
+            enlarged = cv2.remap(coefficients, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            return enlarged.reshape(count, width, -1)
+
+        out = enlarge(self.offset)
+        for g, slope in enumerate(self.slopes):
+            term = enlarge(slope)
+            term *= guide[:, :, g : g + 1]
+            out += term
+        return out

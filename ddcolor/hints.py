@@ -183,7 +183,7 @@ def apply_hints(colorized_bgr: np.ndarray, hints_bgra: np.ndarray, *, strength: 
     def band(rows: slice) -> None:
         lab = to_lab(colorized_bgr[rows])
         ab = lab[:, :, 1:]
-        ab += model.change(rows, lab[:, :, :1])
+        ab += model.change(rows, lab[:, :, :1] / np.float32(100))
         first, last = np.searchsorted(ys, (rows.start, rows.stop))
         if last > first:  # painted pixels: the painted a, b, by their opacity
             py, px = ys[first:last] - rows.start, xs[first:last]

@@ -3,9 +3,12 @@ matches with the palette, strength, gamut fit and the final BGR, and the one log
 what the reference did to the photo.
 
 `exemplar` and `palette` work on reduced copies; their change of a and b is brought to full
-resolution by a guided filter fitted at the reduced size and applied with the full-resolution L
-as guide (He and Sun's fast guided filter), so colour follows the edges of the target instead
-of bleeding across them. `reinhard` is one affine map, applied at full size directly.
+resolution by a guided filter fitted at the reduced size and applied with the full-resolution
+L, a and b as guide (He and Sun's fast guided filter), so colour follows the edges of the target
+instead of bleeding across them, and neighbours of one lightness but different colours keep
+different changes. (With L alone as guide, a colored target's red and blue parts of one
+lightness took one mixed change, and its palette came out closer to the target's than wanted.)
+`reinhard` is one affine map, applied at full size directly.
 """
 
 from __future__ import annotations
@@ -21,13 +24,19 @@ from ddcolor.parallel import map_bands
 from ddcolor.transfer.matching import luminance_features, match_colors, standardise
 from ddcolor.transfer.own_colors import IDENTITY, ColorMap, fit_color_map
 from ddcolor.transfer.palette import palette_ab
-from ddcolor.transfer.reference import check_bgr, check_reference, resize_to_pixels
+from ddcolor.transfer.reference import (
+    MOSTLY_COLORLESS,
+    check_bgr,
+    check_reference,
+    colorless_share,
+    resize_to_pixels,
+)
 from ddcolor.transfer.reinhard import reinhard_ab
 
 TRANSFER_METHODS = ("exemplar", "palette", "reinhard")
 WORK_PIXELS = 22_000  # working resolution of the target (about 150 x 150)
 REFERENCE_PIXELS = 12_000  # working resolution of the reference
-SMOOTH_RADIUS, SMOOTH_EPS = 2, 1e-4  # guided filter of the change, at working size, L scaled to [0, 1]
+SMOOTH_RADIUS, SMOOTH_EPS = 2, 1e-4  # guided filter of the change, at working size; its guide is Lab / 100
 
 log = logging.getLogger("ddcolor.transfer")
 
@@ -67,19 +76,20 @@ def enlarged_ab(
     """Full-resolution new a, b from the change made at the reduced size.
 
     The change, relative to the target's own colors through `color_map` (applied at full
-    resolution, so their detail is kept), is modelled locally as linear in L (which also
-    smooths it within regions of similar L), and that model is applied to the full-resolution L.
+    resolution, so their detail is kept), is modelled locally as linear in L, a and b (which also
+    smooths it within regions of similar color), and that model is applied to the full-resolution
+    Lab.
     """
     height, width = target_lab.shape[:2]
     change = (small_ab - color_map.apply(small_target)).astype(np.float32)
     model = EnlargedModel(
-        *guided_coefficients(small_target[:, :, 0] / 100.0, change, SMOOTH_RADIUS, SMOOTH_EPS), height, width
+        *guided_coefficients(small_target / np.float32(100), change, SMOOTH_RADIUS, SMOOTH_EPS), height, width
     )
     new_ab = np.empty((height, width, 2), np.float32)
 
     def apply(rows: slice) -> None:  # band by band, so the temporaries stay small
         part = target_lab[rows]
-        new_ab[rows] = color_map.apply(part) + model.change(rows, part[:, :, :1])
+        new_ab[rows] = color_map.apply(part) + model.change(rows, part / np.float32(100))
 
     map_bands(height, apply)
     return new_ab
@@ -110,6 +120,12 @@ def validate_transfer(reference_bgr: np.ndarray, *, method: str, strength: float
     check_bgr(reference_bgr, "reference")
     reference_lab = to_lab(reference_bgr)
     check_reference(reference_lab)
+    colorless = colorless_share(reference_lab)
+    if colorless >= MOSTLY_COLORLESS:
+        log.info(
+            f"reference: {colorless:.0%} of it is nearly colorless, so the result takes mostly gray colors "
+            "and changes little; a more colorful reference steers more"
+        )
     return reference_lab
 
 
