@@ -91,6 +91,18 @@ def test_gray_reference_is_refused_clearly():
         transfer_colors(photo("chelsea"), gray_version(photo("coffee")))
 
 
+def test_a_mostly_colorless_reference_is_taken_and_the_log_says_why_little_changes(caplog):
+    night = gray_version(photo("coffee"))
+    night[:40, :60] = (40, 40, 220)  # a small red light in a gray scene: a color photo, barely
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        transfer_colors(photo("chelsea"), night)
+    assert any("nearly colorless" in record.getMessage() for record in caplog.records)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        transfer_colors(photo("chelsea"), photo("coffee"))
+    assert not any("nearly colorless" in record.getMessage() for record in caplog.records)
+
+
 def test_unknown_method_is_refused_naming_the_choices():
     with pytest.raises(ValueError, match="exemplar, palette, reinhard"):
         transfer_colors(photo("chelsea"), photo("coffee"), method="magic")

@@ -6,6 +6,9 @@ import cv2
 import numpy as np
 
 MIN_REFERENCE_CHROMA = 5.0  # 99th-percentile Lab chroma below this: a black-and-white photo
+# A color photo with at least this share of pixels under MIN_REFERENCE_CHROMA gives the result mostly
+# gray colors; a person should hear why the colors changed so little (a night sky, a faded print).
+MOSTLY_COLORLESS = 0.75
 
 
 def chroma(lab: np.ndarray) -> np.ndarray:
@@ -25,6 +28,11 @@ def check_reference(reference_lab: np.ndarray) -> None:
             f"the reference is not a color photo (chroma {level:.1f}, a color photo has over "
             f"{MIN_REFERENCE_CHROMA:g}); give a color photo whose colors should steer the result"
         )
+
+
+def colorless_share(reference_lab: np.ndarray) -> float:
+    """The share of the reference's pixels with nearly no color (chroma under MIN_REFERENCE_CHROMA)."""
+    return float((chroma(reference_lab) < MIN_REFERENCE_CHROMA).mean())
 
 
 def check_bgr(image: np.ndarray, name: str) -> None:
