@@ -18,8 +18,10 @@ bench/transfer_cases.py, split into a tuning part and a held-out part, each repo
     pipeline brings them back to full size with each upsampling mode.
 (d) Time on this machine.
 
-    .venv/bin/python bench/color_quality.py [--part tuning|held-out|all] [--transfer-only | --times-only]
+    .venv/bin/python bench/color_quality.py [--part tuning|held-out|all|FOLDER] [--transfer-only | --times-only]
         [--json bench/results/color_quality.json]
+
+--part FOLDER runs (a) and (b) on the photos in FOLDER (at least 3): photos nobody tuned on.
 """
 
 from __future__ import annotations
@@ -247,7 +249,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--scale", type=int, default=4, help="upscaling factor for (c)")
-    parser.add_argument("--part", choices=(*PARTS, "all"), default="all", help="which cases of (a) and (b)")
+    parser.add_argument(
+        "--part", default="all", help="which cases of (a) and (b): tuning, held-out, all, or a folder of photos"
+    )
     parser.add_argument("--transfer-only", action="store_true", help="only (a) and (b)")
     parser.add_argument("--times-only", action="store_true", help="only (d)")
     args = parser.parse_args()
@@ -255,7 +259,8 @@ def main() -> None:
     torch.set_num_threads(2)
 
     parts = [] if args.times_only else list(PARTS) if args.part == "all" else [args.part]
-    figures: dict = {"parts": {p: "constants tuned on it" if p == "tuning" else "never tuned on" for p in parts}}
+    described = {"tuning": "constants tuned on it", "held-out": "never tuned on; looked at to choose among variants"}
+    figures: dict = {"parts": {p: described.get(p, "a folder of photos, never tuned on") for p in parts}}
     for part in parts:
         rows = same_scene_rows(part)
         figures[f"same scene {part}"] = {"rows": rows, "summary": print_same_scene(rows, part)}

@@ -4,13 +4,15 @@ Same-scene pairs: a target showing a scene with its colors removed or spoiled, a
 showing the same scene otherwise (a stereo view, the other half, a mirror, a crop). Unrelated
 pairs: a target and a reference of another scene, a flat color card or a gradient.
 Photos and cards are split into a tuning part (the constants in ddcolor/transfer were tuned on
-it) and a held-out part (never looked at while tuning).
+it) and a held-out part (never looked at while tuning). A folder of one's own photos can be a part
+too (`part_photos`): the same cases, with every card and gradient above as unrelated references.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -42,10 +44,32 @@ def _bgr(rgb: np.ndarray, max_side: int | None = MAX_SIDE) -> np.ndarray:
     return cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else bgr
 
 
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
+
+
 def load_photo(name: str, max_side: int | None = MAX_SIDE) -> np.ndarray:
-    """A bundled photo as uint8 BGR, shrunk to `max_side` (None: as bundled)."""
+    """A bundled photo (by name) or a photo file (by path) as uint8 BGR, shrunk to `max_side` (None: as it is)."""
+    if Path(name).suffix.lower() in PHOTO_SUFFIXES:
+        bgr = cv2.imread(name, cv2.IMREAD_COLOR)
+        if bgr is None:
+            raise ValueError(f"cannot read the photo {name}")
+        return _bgr(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), max_side)
     loaded = getattr(skdata, name)()
     return _bgr(loaded[0] if isinstance(loaded, tuple) else loaded, max_side)
+
+
+def part_photos(part: str) -> tuple[str, ...]:
+    """The photos of a part: a named part's bundled photos, or the photo files in a folder."""
+    if part in PARTS:
+        return PARTS[part]
+    files = sorted(str(f) for f in Path(part).iterdir() if f.suffix.lower() in PHOTO_SUFFIXES)
+    if len(files) < 3:
+        raise ValueError(f"{part}: a folder part needs at least 3 photos (each takes two others as references)")
+    return tuple(files)
+
+
+def short_name(name: str) -> str:
+    return Path(name).stem
 
 
 def same_scene_views(name: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -114,21 +138,24 @@ SYNTHETIC_REFERENCES = {
 
 
 def same_scene_cases(part: str) -> Iterator[Case]:
-    for name in PARTS[part]:
+    for name in part_photos(part):
         for kind, (truth, reference) in same_scene_views(name).items():
             for how in SPOILS:
-                yield Case(part, name, kind, how, spoil(truth, how), reference, truth)
+                yield Case(part, short_name(name), kind, how, spoil(truth, how), reference, truth)
 
 
 def unrelated_cases(part: str) -> Iterator[Case]:
     """Each photo of the part as a colored and as a gray target, with two other photos of the same
     part, and with the part's cards and gradients."""
-    names = PARTS[part]
+    names = part_photos(part)
+    synthetic = SYNTHETIC_REFERENCES.get(part) or {
+        k: v for cards in SYNTHETIC_REFERENCES.values() for k, v in cards.items()
+    }
     for index, name in enumerate(names):
         others = (names[(index + 1) % len(names)], names[(index + 2) % len(names)])
-        references = {**{f"photo {other}": load_photo(other) for other in others}, **SYNTHETIC_REFERENCES[part]}
+        references = {**{f"photo {short_name(other)}": load_photo(other) for other in others}, **synthetic}
         target = load_photo(name)
         for how in ("colored", "gray"):
             shown = target if how == "colored" else spoil(target, "gray")
             for kind, reference in references.items():
-                yield Case(part, name, kind, how, shown, reference, None)
+                yield Case(part, short_name(name), kind, how, shown, reference, None)

