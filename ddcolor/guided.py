@@ -22,33 +22,23 @@ def guided_coefficients(
     and `b` as (H, W, C). With several guide channels (He et al.'s color guide) the model tells
     apart neighbours of one lightness and different colors.
     """
+    guide = guide if guide.ndim == 3 else guide[:, :, None]
+    height, width, channels = guide.shape
     size = (2 * radius + 1, 2 * radius + 1)
 
-    def box(x: np.ndarray) -> np.ndarray:
-        return cv2.boxFilter(x, cv2.CV_32F, size, borderType=cv2.BORDER_REFLECT).reshape(x.shape)
-
-    if guide.ndim == 2:
-        mean_g = box(guide)[:, :, None]
-        var_g = box(guide * guide)[:, :, None] - mean_g * mean_g
-        mean_s = box(source)
-        cov = box(guide[:, :, None] * source) - mean_g * mean_s
-        a = cov / (var_g + eps)
-        b = mean_s - a * mean_g
-        return box(a), box(b)
-
-    height, width, channels = guide.shape
-
-    def box_all(x: np.ndarray) -> np.ndarray:  # boxFilter takes at most 4 channels at a time
+    def box(x: np.ndarray) -> np.ndarray:  # every trailing axis taken as channels of one image
         flat = np.ascontiguousarray(x.reshape(height, width, -1), dtype=np.float32)
-        parts = [box(np.ascontiguousarray(flat[:, :, i : i + 4])) for i in range(0, flat.shape[2], 4)]
-        return np.concatenate([p.reshape(height, width, -1) for p in parts], axis=2).reshape(x.shape)
+        return cv2.boxFilter(flat, cv2.CV_32F, size, borderType=cv2.BORDER_REFLECT).reshape(x.shape)
 
-    mean_g, mean_s = box_all(guide), box_all(source)
-    cov_gg = box_all(guide[:, :, :, None] * guide[:, :, None, :]) - mean_g[:, :, :, None] * mean_g[:, :, None, :]
-    cov_gs = box_all(guide[:, :, :, None] * source[:, :, None, :]) - mean_g[:, :, :, None] * mean_s[:, :, None, :]
-    a = np.linalg.solve(cov_gg + np.float32(eps) * np.eye(channels, dtype=np.float32), cov_gs)
+    mean_g, mean_s = box(guide), box(source)
+    cov_gg = box(guide[:, :, :, None] * guide[:, :, None, :]) - mean_g[:, :, :, None] * mean_g[:, :, None, :]
+    cov_gs = box(guide[:, :, :, None] * source[:, :, None, :]) - mean_g[:, :, :, None] * mean_s[:, :, None, :]
+    if channels == 1:  # a division is all the solve is
+        a = cov_gs / (cov_gg + np.float32(eps))
+    else:
+        a = np.linalg.solve(cov_gg + np.float32(eps) * np.eye(channels, dtype=np.float32), cov_gs)
     b = mean_s - np.einsum("hwgc,hwg->hwc", a, mean_g)
-    return box_all(a.reshape(height, width, -1)), box_all(b)
+    return box(a.reshape(height, width, -1)), box(b)
 
 
 class EnlargedModel:
