@@ -39,7 +39,10 @@ class Case:
 
 
 def _bgr(rgb: np.ndarray, max_side: int | None = MAX_SIDE) -> np.ndarray:
-    bgr = cv2.cvtColor(np.ascontiguousarray(rgb[:, :, :3]), cv2.COLOR_RGB2BGR)
+    return _shrunk(cv2.cvtColor(np.ascontiguousarray(rgb[:, :, :3]), cv2.COLOR_RGB2BGR), max_side)
+
+
+def _shrunk(bgr: np.ndarray, max_side: int | None) -> np.ndarray:
     scale = min(1.0, (max_side or max(bgr.shape[:2])) / max(bgr.shape[:2]))
     return cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else bgr
 
@@ -53,7 +56,7 @@ def load_photo(name: str, max_side: int | None = MAX_SIDE) -> np.ndarray:
         bgr = cv2.imread(name, cv2.IMREAD_COLOR)
         if bgr is None:
             raise ValueError(f"cannot read the photo {name}")
-        return _bgr(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), max_side)
+        return _shrunk(bgr, max_side)
     loaded = getattr(skdata, name)()
     return _bgr(loaded[0] if isinstance(loaded, tuple) else loaded, max_side)
 
@@ -62,6 +65,8 @@ def part_photos(part: str) -> tuple[str, ...]:
     """The photos of a part: a named part's bundled photos, or the photo files in a folder."""
     if part in PARTS:
         return PARTS[part]
+    if not Path(part).is_dir():
+        raise ValueError(f"{part}: not a part ({', '.join(PARTS)}) nor a folder of photos")
     files = sorted(str(f) for f in Path(part).iterdir() if f.suffix.lower() in PHOTO_SUFFIXES)
     if len(files) < 3:
         raise ValueError(f"{part}: a folder part needs at least 3 photos (each takes two others as references)")

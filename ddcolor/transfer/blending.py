@@ -24,13 +24,7 @@ from ddcolor.parallel import map_bands
 from ddcolor.transfer.matching import luminance_features, match_colors, standardise
 from ddcolor.transfer.own_colors import IDENTITY, ColorMap, fit_color_map
 from ddcolor.transfer.palette import palette_ab
-from ddcolor.transfer.reference import (
-    MOSTLY_COLORLESS,
-    check_bgr,
-    check_reference,
-    colorless_share,
-    resize_to_pixels,
-)
+from ddcolor.transfer.reference import MOSTLY_COLORLESS, check_bgr, check_reference, resize_to_pixels
 from ddcolor.transfer.reinhard import reinhard_ab
 
 TRANSFER_METHODS = ("exemplar", "palette", "reinhard")
@@ -119,8 +113,7 @@ def validate_transfer(reference_bgr: np.ndarray, *, method: str, strength: float
     require_range("strength", strength, 0.0, 1.0)
     check_bgr(reference_bgr, "reference")
     reference_lab = to_lab(reference_bgr)
-    check_reference(reference_lab)
-    colorless = colorless_share(reference_lab)
+    colorless = check_reference(reference_lab)
     if colorless >= MOSTLY_COLORLESS:
         log.info(
             f"reference: {colorless:.0%} of it is nearly colorless, so the result takes mostly gray colors "

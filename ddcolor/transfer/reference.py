@@ -20,19 +20,17 @@ def own_chroma(lab: np.ndarray) -> float:
     return float(np.percentile(chroma(lab.astype(np.float64, copy=False)), 90))
 
 
-def check_reference(reference_lab: np.ndarray) -> None:
-    """A reference without colors cannot steer any: refuse it in words a person reads."""
-    level = float(np.percentile(chroma(reference_lab), 99))
+def check_reference(reference_lab: np.ndarray) -> float:
+    """A reference without colors cannot steer any: refuse it in words a person reads. Returns the
+    share of its pixels with nearly no color (chroma under MIN_REFERENCE_CHROMA), from the same chroma."""
+    levels = chroma(reference_lab)
+    level = float(np.percentile(levels, 99))
     if level < MIN_REFERENCE_CHROMA:
         raise ValueError(
             f"the reference is not a color photo (chroma {level:.1f}, a color photo has over "
             f"{MIN_REFERENCE_CHROMA:g}); give a color photo whose colors should steer the result"
         )
-
-
-def colorless_share(reference_lab: np.ndarray) -> float:
-    """The share of the reference's pixels with nearly no color (chroma under MIN_REFERENCE_CHROMA)."""
-    return float((chroma(reference_lab) < MIN_REFERENCE_CHROMA).mean())
+    return float((levels < MIN_REFERENCE_CHROMA).mean())
 
 
 def check_bgr(image: np.ndarray, name: str) -> None:
