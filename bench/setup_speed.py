@@ -80,7 +80,8 @@ SOURCES = (".pth files", "safetensors cache", "predict.py setup()", "all four in
 
 
 def cold_run(source: str, weights: Path) -> dict:
-    env = {**os.environ, "DDCOLOR_WEIGHTS_DIR": str(weights), "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    python_path = os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))
+    env = {**os.environ, "DDCOLOR_WEIGHTS_DIR": str(weights), "PYTHONPATH": python_path, "HF_HUB_OFFLINE": "1"}
     run = subprocess.run(
         [sys.executable, "-c", CHILD, source], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )

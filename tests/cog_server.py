@@ -58,7 +58,7 @@ class CogServer:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("COG_", "PYTEST"))}
         env.update(
             PATH=venv_bin + os.pathsep + env.get("PATH", ""),  # the worker runs the bare `python`
-            PYTHONPATH=str(ROOT),
+            PYTHONPATH=os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH")))),
             PORT=str(self.port),
             COG_PREDICT_TYPE_STUB=f"{module}.py:{predictor}",
             LOG_FORMAT="console",

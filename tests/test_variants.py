@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -82,7 +83,12 @@ def test_download_artistic_offline_fails_in_seconds_naming_the_file(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "ddcolor", "download", "artistic"],
         cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "DDCOLOR_WEIGHTS_DIR": str(tmp_path)},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HF_HUB_OFFLINE": "1",
+            "DDCOLOR_WEIGHTS_DIR": str(tmp_path),
+            **{key: os.environ[key] for key in ("PYTHONPATH",) if key in os.environ},  # packages added beside
+        },
         capture_output=True,
         text=True,
         timeout=60,
