@@ -5,8 +5,9 @@ folded forward, and on a GPU bf16 autocast, channels-last and cuDNN autotuning) 
 plain fp32 eager path (upstream's order of work, no autocast, default memory format) with the
 same weights in the same run. Also the load time from the `.pth` and from the safetensors cache
 (both memory-mapped: the weights are read on first use), and peak memory while serving (RSS;
-GPU memory on a GPU), loading excluded. Each model runs in its own process, so peak memory
-belongs to that model alone. Synthetic checkpoints of the real size (from ../shared/reference).
+GPU memory on a GPU, apart from the warm-up, whose cuDNN autotuning tries large workspaces),
+loading excluded. Each model runs in its own process, so peak memory belongs to that model alone.
+Synthetic checkpoints of the real size (from ../shared/reference).
 
     .venv/bin/python bench/model_speed.py [--sizes tiny large] [--batches 1 4 16]
         [--precisions fp32 bf16] [--runs 5] [--json bench/results/model_speed.json]
@@ -63,10 +64,13 @@ def measure(size: str, *, input_size: int, batches: list[int], precisions: list[
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats(device)
 
-    rows = []
+    rows, warm_up_peak, serving_peak = [], 0.0, 0.0
     for precision in precisions:
         colorizer = Colorizer(load_model(path, model_size=size, device=device), device=device, precision=precision)
         colorizer.warm_up(batch_sizes=batches)
+        if device.type == "cuda":  # cuDNN autotuning tries algorithms with large workspaces, once per shape
+            warm_up_peak = max(warm_up_peak, torch.cuda.max_memory_allocated(device) / 2**30)
+            torch.cuda.reset_peak_memory_stats(device)
         for batch, x in inputs.items():
             colorizer.predict_ab(x)  # the first call at a shape builds oneDNN's kernels on the CPU
             _, fast = timed(lambda x=x, colorizer=colorizer: colorizer.predict_ab(x), runs, device)
@@ -82,6 +86,9 @@ def measure(size: str, *, input_size: int, batches: list[int], precisions: list[
                     "ratio_to_plain": fast / plain[batch],
                 }
             )
+        if device.type == "cuda":
+            serving_peak = max(serving_peak, torch.cuda.max_memory_allocated(device) / 2**30)
+            torch.cuda.reset_peak_memory_stats(device)
         del colorizer
     return {
         "model": size,
@@ -92,7 +99,8 @@ def measure(size: str, *, input_size: int, batches: list[int], precisions: list[
         "load_pth_s": load_pth,
         "load_safetensors_s": load_cache,
         "peak_rss_gb": peak_rss_gb(),
-        "peak_gpu_gb": torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else None,
+        "peak_gpu_gb": serving_peak if device.type == "cuda" else None,
+        "warm_up_peak_gpu_gb": warm_up_peak if device.type == "cuda" else None,
         "rows": rows,
     }
 
@@ -144,13 +152,13 @@ def main() -> None:
                 f"| {r['model']} | {r['batch']} | {r['precision']} | {r['latency_s'] * 1000:.1f} ms | "
                 f"{r['images_per_s']:.1f} | {r['plain_fp32_latency_s'] * 1000:.1f} ms | {r['ratio_to_plain']:.2f} |"
             )
-    print("\n| model | load .pth | load safetensors | cache / .pth | peak RSS | peak GPU memory |")
-    print("|---|---|---|---|---|---|")
+    print("\n| model | load .pth | load safetensors | cache / .pth | peak RSS | peak GPU memory | in warm-up |")
+    print("|---|---|---|---|---|---|---|")
     for r in results:
-        gpu = f"{r['peak_gpu_gb']:.2f} GB" if r["peak_gpu_gb"] is not None else "-"
+        gpu = [f"{r[key]:.2f} GB" if r[key] is not None else "-" for key in ("peak_gpu_gb", "warm_up_peak_gpu_gb")]
         print(
             f"| {r['model']} | {r['load_pth_s']:.2f} s | {r['load_safetensors_s']:.2f} s | "
-            f"{r['load_safetensors_s'] / r['load_pth_s']:.2f} | {r['peak_rss_gb']:.2f} GB | {gpu} |"
+            f"{r['load_safetensors_s'] / r['load_pth_s']:.2f} | {r['peak_rss_gb']:.2f} GB | {gpu[0]} | {gpu[1]} |"
         )
     write_json(args.json, results)
 
