@@ -70,6 +70,11 @@ def inside(flow: np.ndarray) -> np.ndarray:
     return (xs >= 0) & (xs <= width - 1) & (ys >= 0) & (ys <= height - 1)
 
 
+def squared_length(flow: np.ndarray) -> np.ndarray:
+    """(H, W) x^2 + y^2 of an (H, W, 2) flow (numpy's sum over a last axis of 2 is several times slower)."""
+    return flow[:, :, 0] ** 2 + flow[:, :, 1] ** 2
+
+
 def trust(current: np.ndarray, previous: np.ndarray, backward: np.ndarray, forward: np.ndarray) -> np.ndarray:
     """(H, W) float32 in [0, 1]: how far the previous frame's pixel at x + backward(x) is the same
     scene point as the current frame's x.
@@ -79,8 +84,8 @@ def trust(current: np.ndarray, previous: np.ndarray, backward: np.ndarray, forwa
     the gray-level difference after warping.
     """
     returned = warp(forward, backward)
-    disagreement = ((backward + returned) ** 2).sum(axis=2)
-    motion = (backward**2).sum(axis=2) + (returned**2).sum(axis=2)
+    disagreement = squared_length(backward + returned)
+    motion = squared_length(backward) + squared_length(returned)
     consistent = disagreement <= CONSISTENCY_SHARE * motion + CONSISTENCY_SLACK
     difference = cv2.absdiff(current, warp(previous, backward)).astype(np.float32)
     excess = np.maximum(difference - PHOTOMETRIC_TOLERANCE, 0.0)
