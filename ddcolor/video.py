@@ -13,6 +13,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -219,7 +220,12 @@ def _silenced(logger_name: str, silence: bool) -> Iterator[None]:
 
 
 class _FrameColorizer:
-    """Model batches -> (reference) -> stabilization -> full-resolution frames, in order."""
+    """Model batches -> (reference) -> stabilization -> full-resolution frames, in order.
+
+    The reference and the stabilizer go frame after frame in one worker thread, while this thread
+    brings the frames already done to full size (and the caller encodes them): with a fast model
+    (a GPU) the stabilizer would otherwise add its whole time to every frame.
+    """
 
     def __init__(self, colorizer: Colorizer, size: int, steps: PostSteps, stabilizer: TemporalStabilizer | None):
         self.colorizer, self.size, self.steps, self.stabilizer = colorizer, size, steps, stabilizer
@@ -227,18 +233,30 @@ class _FrameColorizer:
 
     def __call__(self, frames: list[np.ndarray]) -> Iterator[np.ndarray]:
         batch = torch.from_numpy(np.stack([model_input(frame, self.size) for frame in frames]))
-        for frame, ab in zip(frames, self.colorizer.predict_ab(batch), strict=True):
-            ab = ab.numpy()
-            if self.steps.reference_lab is not None or self.stabilizer is not None:
-                small = cv2.resize(frame, (self.size, self.size), interpolation=cv2.INTER_AREA)
-                if self.steps.reference_lab is not None:
-                    with _silenced(TRANSFER_LOG, self.frames_done > 0):  # the transfer's line once, not per frame
-                        recolored = self.steps.apply(compose(small, ab))
-                    ab = np.ascontiguousarray(to_lab(recolored).transpose(2, 0, 1)[1:])
-                if self.stabilizer is not None:
-                    ab = self.stabilizer(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), ab)
-            self.frames_done += 1
-            yield compose(frame, upsample_ab(ab, frame.shape[:2], DEFAULT_UPSAMPLE))
+        predicted = [ab.numpy() for ab in self.colorizer.predict_ab(batch)]
+        if self.steps.reference_lab is None and self.stabilizer is None:
+            for frame, ab in zip(frames, predicted, strict=True):
+                yield compose(frame, upsample_ab(ab, frame.shape[:2], DEFAULT_UPSAMPLE))
+            return
+        worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ddcolor-video-steps")
+        try:
+            done = [worker.submit(self._steps, frame, ab) for frame, ab in zip(frames, predicted, strict=True)]
+            for frame, ab in zip(frames, done, strict=True):
+                yield compose(frame, upsample_ab(ab.result(), frame.shape[:2], DEFAULT_UPSAMPLE))
+        finally:
+            worker.shutdown(cancel_futures=True)  # a failed encode stops the frames not yet begun
+
+    def _steps(self, frame: np.ndarray, ab: np.ndarray) -> np.ndarray:
+        """The reference and the stabilizer at the working size, for frames in order."""
+        small = cv2.resize(frame, (self.size, self.size), interpolation=cv2.INTER_AREA)
+        if self.steps.reference_lab is not None:
+            with _silenced(TRANSFER_LOG, self.frames_done > 0):  # the transfer's line once, not per frame
+                recolored = self.steps.apply(compose(small, ab))
+            ab = np.ascontiguousarray(to_lab(recolored).transpose(2, 0, 1)[1:])
+        if self.stabilizer is not None:
+            ab = self.stabilizer(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), ab)
+        self.frames_done += 1
+        return ab
 
 
 def _decoded(container: av.container.InputContainer, output: _Output) -> Iterator[av.VideoFrame]:
