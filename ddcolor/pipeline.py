@@ -229,6 +229,9 @@ class Colorizer:
                 self.predict_ab(torch.zeros(batch, 3, check_input_size(size), size))
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
+            # cuDNN's search tried workspaces up to the whole card (133 GB on an H200); the
+            # allocator would keep them reserved for good, out of reach of any other process.
+            torch.cuda.empty_cache()
         return time.perf_counter() - started
 
     def predict_ab(self, model_input: torch.Tensor) -> torch.Tensor:
