@@ -1,10 +1,12 @@
 """Color photos that no constant in ddcolor/ was tuned on, for `bench/color_quality.py --part FOLDER`.
 
 They come from the package registry (the only network this project's machines reach), out of wheels
-that bundle sample photos, without installing the packages: matplotlib's Grace Hopper portrait,
-scikit-learn's China temple and flower, and the raccoon face of scipy's old `misc` module.
+that bundle sample photos, without installing the packages. The first set: matplotlib's Grace Hopper
+portrait, scikit-learn's China temple and flower, and the raccoon face of scipy's old `misc` module.
+The second: gradio's demo photos (two cheetahs and a cub, a lion, the Eiffel tower at dusk, a
+film still of a wooden face).
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|second] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -21,13 +23,28 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-# (wheel requirement, path inside the wheel, file name written)
-PHOTOS = (
-    ("matplotlib==3.9.2", "matplotlib/mpl-data/sample_data/grace_hopper.jpg", "grace_hopper.jpg"),
-    ("scikit-learn==1.5.2", "sklearn/datasets/images/china.jpg", "china.jpg"),
-    ("scikit-learn==1.5.2", "sklearn/datasets/images/flower.jpg", "flower.jpg"),
-    ("scipy==1.9.3", "scipy/misc/face.dat", "raccoon.png"),
-)
+GRADIO = "gradio==6.31.0"
+# Sets of (wheel requirement, path inside the wheel, file name written). A set stays unseen only until
+# its figures have been read while changing the transfer; the next check then takes a new one.
+PHOTO_SETS = {
+    "first": (
+        ("matplotlib==3.9.2", "matplotlib/mpl-data/sample_data/grace_hopper.jpg", "grace_hopper.jpg"),
+        ("scikit-learn==1.5.2", "sklearn/datasets/images/china.jpg", "china.jpg"),
+        ("scikit-learn==1.5.2", "sklearn/datasets/images/flower.jpg", "flower.jpg"),
+        ("scipy==1.9.3", "scipy/misc/face.dat", "raccoon.png"),
+    ),
+    "second": tuple(
+        (GRADIO, f"gradio/{inside}", inside.rsplit("/", 1)[1])
+        for inside in (
+            "media_assets/images/cheetah.jpg",
+            "media_assets/images/cheetah1.jpg",
+            "media_assets/images/groot.jpeg",
+            "media_assets/images/lion.jpg",
+            "media_assets/images/tower.jpg",
+            "test_data/cheetah2.jpg",
+        )
+    ),
+}
 FACE_SHAPE = (768, 1024, 3)  # scipy.misc.face: bz2-compressed raw RGB bytes
 
 
@@ -44,11 +61,12 @@ def download(requirement: str, into: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="where the photos are written")
+    parser.add_argument("--set", choices=PHOTO_SETS, default="first", help="which photos (see PHOTO_SETS)")
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         wheels: dict[str, Path] = {}
-        for requirement, inside, name in PHOTOS:
+        for requirement, inside, name in PHOTO_SETS[args.set]:
             if requirement not in wheels:
                 wheels[requirement] = download(requirement, Path(scratch))
             data = zipfile.ZipFile(wheels[requirement]).read(inside)
