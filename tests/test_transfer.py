@@ -19,7 +19,14 @@ from ddcolor.lab import to_bgr, to_lab
 from ddcolor.transfer import TRANSFER_METHODS, coherent_weights, reinhard_ab
 from ddcolor.transfer.blending import REFERENCE_PIXELS, WORK_PIXELS
 from ddcolor.transfer.distance import sliced_wasserstein_ab
-from ddcolor.transfer.matching import crowding
+from ddcolor.transfer.matching import (
+    ROUND_TRIP_FROM,
+    ROUND_TRIP_FULL,
+    crowding,
+    luminance_features,
+    round_trip_share,
+    standardise,
+)
 from ddcolor.transfer.own_colors import fit_color_map
 from ddcolor.transfer.palette import palette_ab
 from ddcolor.transfer.reference import resize_to_pixels
@@ -217,6 +224,39 @@ def test_look_alike_matches_crowded_onto_part_of_the_reference_leave_the_photo_t
     with caplog.at_level(logging.INFO, logger="ddcolor"):
         exemplar = sliced_wasserstein_ab(to_lab(transfer_colors(target, reference)), reference_lab) / before
     assert matched_share(caplog) < 0.2
+    palette = sliced_wasserstein_ab(to_lab(transfer_colors(target, reference, method="palette")), reference_lab)
+    assert exemplar < palette / before + 0.05
+
+
+def round_trip(target: np.ndarray, reference: np.ndarray) -> float:
+    """`round_trip_share` on the features the transfer matches with, at its working sizes."""
+    small_target = resize_to_pixels(to_lab(target), WORK_PIXELS)
+    small_reference = resize_to_pixels(to_lab(reference), REFERENCE_PIXELS)
+    features = standardise(
+        *(luminance_features(np.ascontiguousarray(lab[:, :, 0])) for lab in (small_target, small_reference))
+    )
+    flat = (torch.from_numpy(f.reshape(-1, f.shape[2])) for f in features)
+    return round_trip_share(*flat, small_target.shape[1])
+
+
+def test_views_of_one_scene_match_back_and_look_alikes_do_not():
+    astronaut, cat = photo("astronaut"), photo("chelsea")
+    same_scene = [(astronaut[20:220, 30:230], astronaut[0:200, 0:220]), (cat[:, 20:], cat[:, ::-1])]
+    unrelated = [(photo("coffee"), photo("colorwheel", 1.0)), (photo("rocket"), astronaut)]
+    assert all(round_trip(*pair) >= ROUND_TRIP_FULL for pair in same_scene)
+    assert all(round_trip(*pair) <= ROUND_TRIP_FROM for pair in unrelated)
+
+
+def test_look_alike_matches_that_do_not_match_back_leave_the_photo_to_the_palette(caplog):
+    """The coffee's foam, cup and saucer look like parts of the color wheel's rings and matched them with
+    confidence, uncrowded: the photo took a few of its colors (Wasserstein share 0.57 against the
+    palette's 0.26). Few of those matches come back, so the palette takes over."""
+    target, reference = photo("coffee"), photo("colorwheel", 1.0)
+    reference_lab = to_lab(reference)
+    before = sliced_wasserstein_ab(to_lab(target), reference_lab)
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        exemplar = sliced_wasserstein_ab(to_lab(transfer_colors(target, reference)), reference_lab) / before
+    assert matched_share(caplog) < 0.05
     palette = sliced_wasserstein_ab(to_lab(transfer_colors(target, reference, method="palette")), reference_lab)
     assert exemplar < palette / before + 0.05
 
