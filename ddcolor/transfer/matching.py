@@ -46,6 +46,7 @@ CROWDED_FROM, CROWDED_FULL = 4.0, 8.0
 # Round trip (see `round_trip_share`): a target pixel's nearest reference pixel has, as its own nearest
 # target pixel, one within this many target pixels (at matching size).
 ROUND_TRIP_RADIUS = 6.0
+ROUND_TRIP_STEP = 11  # the share is measured on every 11th target pixel: 2000 of 22000, a standard error of 0.01
 # Share of the target's pixels whose round trip comes back: none of the confidence up to the first,
 # all from the second on. On the tuning part unrelated photos reach 0.01-0.16, views of the same scene
 # 0.25-0.56 (halves, which share no pixel, the least).
@@ -172,10 +173,9 @@ def round_trip_share(
 
     `target` (N, F) and `reference` (M, F) are features, `width` the target's in pixels, and
     `nearest` (N,) each target pixel's nearest reference pixel when already known."""
-    if nearest is None:
-        nearest = nearest_points(target, reference)[1][:, 0]
-    back = nearest_points(reference, target)[1][nearest, 0]
-    here = torch.arange(target.shape[0])
+    here = torch.arange(0, target.shape[0], ROUND_TRIP_STEP)
+    there = nearest_points(target[here], reference)[1][:, 0] if nearest is None else nearest[here]
+    back = nearest_points(reference[there], target)[1][:, 0]
     squared = (back // width - here // width) ** 2 + (back % width - here % width) ** 2
     return float((squared <= ROUND_TRIP_RADIUS**2).float().mean())
 
