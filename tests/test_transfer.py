@@ -218,14 +218,20 @@ def test_look_alike_matches_crowded_onto_part_of_the_reference_leave_the_photo_t
     """Tissue grain looks like the portrait's flag and suit, a face like the rocket's sky and tower: close in
     features, crowded onto a few places of the reference, and of unrelated colors. Taken as matches they
     pulled the photo away from the reference's palette; their confidence falls and the palette takes over."""
-    target, reference = target(), photo(reference)
+    matched, exemplar, palette = matched_exemplar_and_palette(target(), photo(reference), caplog)
+    assert matched < 0.2
+    assert exemplar < palette + 0.05
+
+
+def matched_exemplar_and_palette(target: np.ndarray, reference: np.ndarray, caplog) -> tuple[float, float, float]:
+    """The share matched region by region (the log line), and the Wasserstein shares left by the default
+    method and by the palette alone."""
     reference_lab = to_lab(reference)
     before = sliced_wasserstein_ab(to_lab(target), reference_lab)
     with caplog.at_level(logging.INFO, logger="ddcolor"):
         exemplar = sliced_wasserstein_ab(to_lab(transfer_colors(target, reference)), reference_lab) / before
-    assert matched_share(caplog) < 0.2
     palette = sliced_wasserstein_ab(to_lab(transfer_colors(target, reference, method="palette")), reference_lab)
-    assert exemplar < palette / before + 0.05
+    return matched_share(caplog), exemplar, palette / before
 
 
 def round_trip(target: np.ndarray, reference: np.ndarray) -> float:
@@ -251,14 +257,9 @@ def test_look_alike_matches_that_do_not_match_back_leave_the_photo_to_the_palett
     """The coffee's foam, cup and saucer look like parts of the color wheel's rings and matched them with
     confidence, uncrowded: the photo took a few of its colors (Wasserstein share 0.57 against the
     palette's 0.26). Few of those matches come back, so the palette takes over."""
-    target, reference = photo("coffee"), photo("colorwheel", 1.0)
-    reference_lab = to_lab(reference)
-    before = sliced_wasserstein_ab(to_lab(target), reference_lab)
-    with caplog.at_level(logging.INFO, logger="ddcolor"):
-        exemplar = sliced_wasserstein_ab(to_lab(transfer_colors(target, reference)), reference_lab) / before
-    assert matched_share(caplog) < 0.05
-    palette = sliced_wasserstein_ab(to_lab(transfer_colors(target, reference, method="palette")), reference_lab)
-    assert exemplar < palette / before + 0.05
+    matched, exemplar, palette = matched_exemplar_and_palette(photo("coffee"), photo("colorwheel", 1.0), caplog)
+    assert matched < 0.05
+    assert exemplar < palette + 0.05
 
 
 UNRELATED = {
