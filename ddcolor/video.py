@@ -240,9 +240,9 @@ class _FrameColorizer:
             return
         worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ddcolor-video-steps")
         try:
-            done = [worker.submit(self._steps, frame, ab) for frame, ab in zip(frames, predicted, strict=True)]
-            for frame, ab in zip(frames, done, strict=True):
-                yield compose(frame, upsample_ab(ab.result(), frame.shape[:2], DEFAULT_UPSAMPLE))
+            steady = [worker.submit(self._steps, frame, ab) for frame, ab in zip(frames, predicted, strict=True)]
+            for frame, future in zip(frames, steady, strict=True):
+                yield compose(frame, upsample_ab(future.result(), frame.shape[:2], DEFAULT_UPSAMPLE))
         finally:
             worker.shutdown(cancel_futures=True)  # a failed encode stops the frames not yet begun
 
