@@ -23,9 +23,8 @@ from ddcolor.transfer.matching import (
     ROUND_TRIP_FROM,
     ROUND_TRIP_FULL,
     crowding,
-    luminance_features,
+    matching_features,
     round_trip_share,
-    standardise,
 )
 from ddcolor.transfer.own_colors import fit_color_map
 from ddcolor.transfer.palette import palette_ab
@@ -238,10 +237,7 @@ def round_trip(target: np.ndarray, reference: np.ndarray) -> float:
     """`round_trip_share` on the features the transfer matches with, at its working sizes."""
     small_target = resize_to_pixels(to_lab(target), WORK_PIXELS)
     small_reference = resize_to_pixels(to_lab(reference), REFERENCE_PIXELS)
-    features = standardise(
-        *(luminance_features(np.ascontiguousarray(lab[:, :, 0])) for lab in (small_target, small_reference))
-    )
-    flat = (torch.from_numpy(f.reshape(-1, f.shape[2])) for f in features)
+    flat = (torch.from_numpy(f.reshape(-1, f.shape[2])) for f in matching_features(small_target, small_reference))
     return round_trip_share(*flat, small_target.shape[1])
 
 

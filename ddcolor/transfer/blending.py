@@ -21,7 +21,7 @@ from ddcolor.checks import require_range
 from ddcolor.guided import EnlargedModel, guided_coefficients
 from ddcolor.lab import AB_MAX, AB_MIN, fit_to_gamut, to_bgr, to_lab
 from ddcolor.parallel import map_bands
-from ddcolor.transfer.matching import luminance_features, match_colors, standardise
+from ddcolor.transfer.matching import match_colors, matching_features
 from ddcolor.transfer.own_colors import IDENTITY, ColorMap, fit_color_map
 from ddcolor.transfer.palette import palette_ab
 from ddcolor.transfer.reference import MOSTLY_COLORLESS, check_bgr, check_reference, resize_to_pixels
@@ -52,10 +52,7 @@ def reduced_ab(
     new_ab = palette_ab(small_target, small_reference)
     if method == "palette":
         return small_target, new_ab, 0.0, IDENTITY
-    features = standardise(
-        luminance_features(np.ascontiguousarray(small_target[:, :, 0])),
-        luminance_features(np.ascontiguousarray(small_reference[:, :, 0])),
-    )
+    features = matching_features(small_target, small_reference)
     matched, confidence = match_colors(*features, np.ascontiguousarray(small_reference[:, :, 1:]))
     new_ab += confidence[:, :, None] * (matched - new_ab)
     color_map = fit_color_map(small_target, matched, confidence)

@@ -72,6 +72,14 @@ def standardise(target: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, 
     return (target - mean) / std, (reference - mean) / std
 
 
+def matching_features(target_lab: np.ndarray, reference_lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (reduced) target's and reference's lightness descriptors, standardised together: what is matched."""
+    return standardise(
+        luminance_features(np.ascontiguousarray(target_lab[:, :, 0])),
+        luminance_features(np.ascontiguousarray(reference_lab[:, :, 0])),
+    )
+
+
 def _neighbour_pairs(height: int, width: int, dy: int, dx: int) -> tuple[tuple[slice, slice], tuple[slice, slice]]:
     """Slices selecting pixels p and their neighbours p + (dy, dx), both inside the image."""
 
@@ -191,8 +199,7 @@ def match_colors(
     r = torch.from_numpy(np.ascontiguousarray(reference_features.reshape(-1, reference_features.shape[2])))
     k = min(NEIGHBOURS, r.shape[0])
     squared, index = nearest_points(t, r, k)
-    nearest = squared.sqrt()
-    nearest = nearest / np.sqrt(t.shape[1])  # RMS distance per feature, in standard deviations
+    nearest = squared.sqrt() / np.sqrt(t.shape[1])  # RMS distance per feature, in standard deviations
     prior = torch.softmax(-(nearest**2) / MATCH_TEMPERATURE, dim=1).reshape(*shape, k)
     reference_width = reference_ab.shape[1]
     positions = torch.stack((index // reference_width, index % reference_width), dim=-1).float()
