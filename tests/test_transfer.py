@@ -198,12 +198,21 @@ def test_matches_that_agree_with_their_neighbours_win_over_scattered_ones():
 
 def test_crowding_measures_how_much_the_matches_pile_onto_one_place():
     height, width = 20, 30
+    textured = np.random.default_rng(0).uniform(0, 100, (height, width)).astype(np.float32)
     spread = np.arange(height * width)[:, None].repeat(2, axis=1)  # each target pixel its own place
     piled = np.full_like(spread, width * 10 + 15)  # every target pixel on one place
     weights, confidence = np.full(spread.shape, 0.5), np.ones((height, width))
-    assert crowding(spread, weights, confidence, (height, width)) == pytest.approx(1.0, abs=0.2)
+    assert crowding(spread, weights, confidence, textured) == pytest.approx(1.0, abs=0.2)
     # Use is measured over a few reference pixels (CROWD_SIGMA), so one place counts as about 57 of the 600.
-    assert crowding(piled, weights, confidence, (height, width)) > 8.0
+    assert crowding(piled, weights, confidence, textured) > 8.0
+
+
+def test_matches_piled_onto_a_flat_region_are_ties_not_crowding():
+    height, width = 20, 30
+    flat = np.full((height, width), 60.0, np.float32)  # a clear sky: every pixel looks alike
+    piled = np.full((height * width, 2), width * 10 + 15)
+    weights, confidence = np.full(piled.shape, 0.5), np.ones((height, width))
+    assert crowding(piled, weights, confidence, flat) < 2.0
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,7 @@ def reduced_ab(
     if method == "palette":
         return small_target, new_ab, 0.0, IDENTITY
     features = matching_features(small_target, small_reference)
-    matched, confidence = match_colors(*features, np.ascontiguousarray(small_reference[:, :, 1:]))
+    matched, confidence = match_colors(*features, small_reference)
     new_ab += confidence[:, :, None] * (matched - new_ab)
     color_map = fit_color_map(small_target, matched, confidence)
     base = color_map.apply(small_target)

@@ -15,6 +15,8 @@ the reference about as evenly as the scene allows, while loose look-alikes pile 
 of it (a furry cat onto a stained tissue's grain, a clear sky onto one band of a gradient), so a
 whole photo takes the colours of a small part of the reference. How crowded the matched places are,
 over the whole photo, scales all its confidences down (`crowding`), and the reference's palette takes over.
+Within a flat region of the reference (a clear sky, a wall), though, every pixel looks alike and which
+of them a match lands on is a tie, so there a place is the whole region.
 
 And they do not match back. Between two views of one scene, the reference pixel a target pixel matched
 has, as its own nearest in the target, that pixel or one beside it; between look-alikes (fur and
@@ -39,9 +41,15 @@ COHERENCE_ROUNDS = 3
 NEAR_DISTANCE, FAR_DISTANCE = 0.2, 0.6  # tuned on bench/color_quality.py's tuning part
 CONFIDENCE_SIGMA = 2.0  # matching-size pixels over which confidence is smoothed (no speckles)
 CROWD_SIGMA = 3.0  # reference pixels (at matching size) over which the use of the reference is measured
+# ... and over its regions: an edge-aware average (domain transform guided by the reference's L) with this
+# spatial sigma, as a share of the reference's side, stopping at L differences of about CROWD_EDGE. (With
+# the first alone, a view of the Eiffel tower against a clear sky, whose sky matches all tie onto a few
+# sky pixels, counted as crowded at 13-22 and lost its region matches.)
+CROWD_SCALE, CROWD_EDGE = 0.5, 5.0
 # Crowding (see `crowding`): full confidence up to the first, none from the second on. On the tuning part
 # views of the same scene reach 1.2-5.1 (most below 4); unrelated photos whose look-alike matches pulled the
-# result away from their palette 6-42.
+# result away from their palette 6-42 (cards and gradients, one region each, 0-6 since the region measure:
+# the round trip below tells them apart).
 CROWDED_FROM, CROWDED_FULL = 4.0, 8.0
 # Round trip (see `round_trip_share`): a target pixel's nearest reference pixel has, as its own nearest
 # target pixel, one within this many target pixels (at matching size).
@@ -143,21 +151,38 @@ def _ramp(x: np.ndarray, zero: float, one: float) -> np.ndarray:
     return np.clip((x - zero) / (one - zero), 0.0, 1.0)
 
 
-def crowding(index: np.ndarray, weights: np.ndarray, confidence: np.ndarray, reference_shape: tuple[int, int]) -> float:
+def crowding(index: np.ndarray, weights: np.ndarray, confidence: np.ndarray, reference_lightness: np.ndarray) -> float:
     """How crowded the reference's matched places are: the confidence-weighted mean, over the target's
-    pixels, of how often the place each one matched is used, relative to a target spread evenly over
-    the whole reference (1). `index` and `weights` (N, K) are the candidates and their weights."""
-    height, width = reference_shape
+    pixels, of how much the place each one matched is used, relative to a target spread evenly over
+    the whole reference (1). `index` and `weights` (N, K) are the candidates and their weights,
+    `reference_lightness` the (reduced) reference's L.
+
+    A place is measured two ways, and the less crowded counts: the few pixels around the match
+    (CROWD_SIGMA), and its region up to the reference's edges (CROWD_SCALE, CROWD_EDGE). Within a flat
+    region (a clear sky, a wall) every pixel looks alike, and which of them a match lands on is a tie,
+    not a choice; in a textured one the region measure would call a half of a scene crowded."""
+    height, width = reference_lightness.shape
     used = np.bincount(index.reshape(-1), (weights * confidence.reshape(-1, 1)).reshape(-1), height * width)
-    # Mean use per reference pixel around each place (normalized convolution: nothing lies outside the photo).
-    around = [
-        cv2.GaussianBlur(image, (0, 0), CROWD_SIGMA, borderType=cv2.BORDER_CONSTANT)
-        for image in (used.reshape(height, width).astype(np.float32), np.ones((height, width), np.float32))
-    ]
-    used = (around[0] / around[1]).reshape(-1) * (height * width / confidence.size)
-    at_match = (weights * used[index]).sum(1)
+    used = used.reshape(height, width).astype(np.float32)
+    guide = np.ascontiguousarray(reference_lightness, dtype=np.float32)
+    spatial = CROWD_SCALE * np.sqrt(height * width)
+
+    def around(image: np.ndarray, region: bool) -> np.ndarray:
+        if region:
+            return cv2.ximgproc.dtFilter(guide, image, spatial, CROWD_EDGE, mode=cv2.ximgproc.DTF_RF)
+        return cv2.GaussianBlur(image, (0, 0), CROWD_SIGMA, borderType=cv2.BORDER_CONSTANT)
+
     total = float(confidence.sum())
-    return float((confidence.reshape(-1) * at_match).sum() / total) if total > 1e-6 else 0.0
+    if total <= 1e-6:
+        return 0.0
+    crowded = []
+    for region in (False, True):
+        # Mean use per reference pixel around each place (normalized: nothing lies outside the photo).
+        mean_use = around(used, region) / around(np.ones_like(used), region)
+        mean_use = mean_use.reshape(-1) * (height * width / confidence.size)
+        at_match = (weights * mean_use[index]).sum(1)
+        crowded.append(float((confidence.reshape(-1) * at_match).sum() / total))
+    return min(crowded)
 
 
 def nearest_points(queries: torch.Tensor, points: torch.Tensor, k: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
@@ -189,11 +214,12 @@ def round_trip_share(
 
 
 def match_colors(
-    target_features: np.ndarray, reference_features: np.ndarray, reference_ab: np.ndarray
+    target_features: np.ndarray, reference_features: np.ndarray, reference_lab: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """For each target pixel: the weighted ab of its nearest reference pixels, and the confidence
     of that match in [0, 1], judged pixel by pixel, smoothed a little (no speckles), and scaled
-    down as a whole when the matches crowd onto a small part of the reference or do not match back."""
+    down as a whole when the matches crowd onto a small part of the reference or do not match back.
+    `reference_lab` is the reduced reference: its a, b are the colours, its L bounds the regions of `crowding`."""
     shape = target_features.shape[:2]
     t = torch.from_numpy(np.ascontiguousarray(target_features.reshape(-1, target_features.shape[2])))
     r = torch.from_numpy(np.ascontiguousarray(reference_features.reshape(-1, reference_features.shape[2])))
@@ -201,16 +227,16 @@ def match_colors(
     squared, index = nearest_points(t, r, k)
     nearest = squared.sqrt() / np.sqrt(t.shape[1])  # RMS distance per feature, in standard deviations
     prior = torch.softmax(-(nearest**2) / MATCH_TEMPERATURE, dim=1).reshape(*shape, k)
-    reference_width = reference_ab.shape[1]
+    reference_width = reference_lab.shape[1]
     positions = torch.stack((index // reference_width, index % reference_width), dim=-1).float()
     links = _links(positions.reshape(*shape, k, 2))
     weights = _coherent(links, prior)
     distance = (weights.reshape(-1, k) * nearest).sum(1).reshape(shape).numpy()
-    ab = torch.from_numpy(reference_ab.reshape(-1, 2))[index]
+    ab = torch.from_numpy(np.ascontiguousarray(reference_lab[:, :, 1:]).reshape(-1, 2))[index]
     matched = (weights.reshape(-1, k, 1) * ab).sum(1)
     confidence = _ramp(distance, FAR_DISTANCE, NEAR_DISTANCE)
     confidence = cv2.GaussianBlur(confidence.astype(np.float32), (0, 0), CONFIDENCE_SIGMA)
-    crowded = crowding(index.numpy(), weights.reshape(-1, k).numpy(), confidence, reference_ab.shape[:2])
+    crowded = crowding(index.numpy(), weights.reshape(-1, k).numpy(), confidence, reference_lab[:, :, 0])
     confidence *= float(_ramp(np.array(crowded), CROWDED_FULL, CROWDED_FROM))
     round_trip = round_trip_share(t, r, shape[1], nearest=index[:, 0])
     confidence *= float(_ramp(np.array(round_trip), ROUND_TRIP_FROM, ROUND_TRIP_FULL))
