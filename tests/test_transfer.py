@@ -17,7 +17,7 @@ from conftest import gradient_photo
 from ddcolor import transfer_colors
 from ddcolor.lab import to_bgr, to_lab
 from ddcolor.transfer import TRANSFER_METHODS, coherent_weights, reinhard_ab
-from ddcolor.transfer.blending import REFERENCE_PIXELS, WORK_PIXELS
+from ddcolor.transfer.blending import WORK_PIXELS
 from ddcolor.transfer.distance import sliced_wasserstein_ab
 from ddcolor.transfer.matching import (
     ROUND_TRIP_FROM,
@@ -245,7 +245,7 @@ def matched_exemplar_and_palette(target: np.ndarray, reference: np.ndarray, capl
 def round_trip(target: np.ndarray, reference: np.ndarray) -> float:
     """`round_trip_share` on the features the transfer matches with, at its working sizes."""
     small_target = resize_to_pixels(to_lab(target), WORK_PIXELS)
-    small_reference = resize_to_pixels(to_lab(reference), REFERENCE_PIXELS)
+    small_reference = resize_to_pixels(to_lab(reference), WORK_PIXELS)
     flat = (torch.from_numpy(f.reshape(-1, f.shape[2])) for f in matching_features(small_target, small_reference))
     return round_trip_share(*flat, small_target.shape[1])
 
@@ -311,7 +311,7 @@ def test_palette_is_smooth_without_speckles():
     # At the working size, before the guided filter brings the change to full resolution (which would hide
     # grain): where the lightness barely varies, a pixel's a, b differ little from its neighbourhood's.
     small_target = resize_to_pixels(to_lab(target), WORK_PIXELS)
-    small_ab = palette_ab(small_target, resize_to_pixels(to_lab(photo("coffee")), REFERENCE_PIXELS))
+    small_ab = palette_ab(small_target, resize_to_pixels(to_lab(photo("coffee")), WORK_PIXELS))
     flat = local_std(np.ascontiguousarray(small_target[:, :, 0]), 1.0) < 1.0
     grain = np.maximum(*(np.abs(c - cv2.GaussianBlur(c, (0, 0), 1.0)) for c in small_ab.transpose(2, 0, 1)))
     # 0.08 / 0.8 here; per-pixel transport without the smooth lookup gives 0.61 / 4.8.

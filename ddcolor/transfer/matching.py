@@ -53,12 +53,12 @@ CROWD_SCALE, CROWD_EDGE = 0.5, 5.0
 CROWDED_FROM, CROWDED_FULL = 4.0, 8.0
 # Round trip (see `round_trip_share`): a target pixel's nearest reference pixel has, as its own nearest
 # target pixel, one within this many target pixels (at matching size).
-ROUND_TRIP_RADIUS = 6.0
-ROUND_TRIP_STEP = 11  # the share is measured on every 11th target pixel: 2000 of 22000, a standard error of 0.01
+ROUND_TRIP_RADIUS = 5.0
+ROUND_TRIP_STEP = 11  # the share is measured on every 11th target pixel: 1450 of 16000, a standard error of 0.013
 # Share of the target's pixels whose round trip comes back: none of the confidence up to the first,
-# all from the second on. On the tuning part unrelated photos reach 0.01-0.16, views of the same scene
-# 0.25-0.56 (halves, which share no pixel, the least).
-ROUND_TRIP_FROM, ROUND_TRIP_FULL = 0.12, 0.22
+# all from the second on. On the tuning part (both photos at the same working size) unrelated photos reach
+# 0.00-0.20, views of the same scene 0.32-1.00 (halves, which share no pixel, the least).
+ROUND_TRIP_FROM, ROUND_TRIP_FULL = 0.20, 0.30
 
 
 def luminance_features(lightness: np.ndarray) -> np.ndarray:
