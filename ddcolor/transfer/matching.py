@@ -47,9 +47,9 @@ CROWD_SIGMA = 3.0  # reference pixels (at matching size) over which the use of t
 # sky pixels, counted as crowded at 13-22 and lost its region matches.)
 CROWD_SCALE, CROWD_EDGE = 0.5, 5.0
 # Crowding (see `crowding`): full confidence up to the first, none from the second on. On the tuning part
-# views of the same scene reach 1.2-5.1 (most below 4); unrelated photos whose look-alike matches pulled the
-# result away from their palette 6-42 (cards and gradients, one region each, 0-6 since the region measure:
-# the round trip below tells them apart).
+# (both photos at one working size, the region measure in) views of the same scene reach 1.0-5.6 (most
+# below 4); unrelated photos 4.6-30; cards and gradients, one region each, 0.1-7.5 (the round trip below
+# tells them apart).
 CROWDED_FROM, CROWDED_FULL = 4.0, 8.0
 # Round trip (see `round_trip_share`): a target pixel's nearest reference pixel has, as its own nearest
 # target pixel, one within this many target pixels (at matching size).
