@@ -4,7 +4,9 @@ They come from the package registry (the only network this project's machines re
 that bundle sample photos, without installing the packages. The first set: matplotlib's Grace Hopper
 portrait, scikit-learn's China temple and flower, and the raccoon face of scipy's old `misc` module.
 The second: gradio's demo photos (two cheetahs and a cub, a lion, the Eiffel tower at dusk, a
-film still of a wooden face).
+film still of a wooden face). The third: a bus in a sunny street and a football coach's touchline
+(ultralytics' assets), a quokka (imgaug's sample), a brick wall beside a tree (a webcam shot in
+pygame's docs).
 
     .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|second] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
@@ -43,6 +45,12 @@ PHOTO_SETS = {
             "media_assets/images/tower.jpg",
             "test_data/cheetah2.jpg",
         )
+    ),
+    "third": (
+        ("ultralytics==8.3.40", "ultralytics/assets/bus.jpg", "bus.jpg"),
+        ("ultralytics==8.3.40", "ultralytics/assets/zidane.jpg", "touchline.jpg"),
+        ("imgaug==0.4.0", "imgaug/quokka.jpg", "quokka.jpg"),
+        ("pygame==2.6.1", "pygame/docs/generated/_images/camera_rgb.jpg", "wall_and_tree.jpg"),
     ),
 }
 FACE_SHAPE = (768, 1024, 3)  # scipy.misc.face: bz2-compressed raw RGB bytes
