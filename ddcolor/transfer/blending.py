@@ -55,13 +55,12 @@ def reduced_ab(
     new_ab = palette_ab(small_target, small_reference)
     if method == "palette":
         return small_target, new_ab, 0.0, IDENTITY
-    features = matching_features(small_target, small_reference)
-    matched, confidence = match_colors(*features, small_reference)
-    new_ab += confidence[:, :, None] * (matched - new_ab)
-    color_map = fit_color_map(small_target, matched, confidence)
+    matches = match_colors(*matching_features(small_target, small_reference), small_reference)
+    new_ab += matches.confidence[:, :, None] * (matches.ab - new_ab)
+    color_map = fit_color_map(small_target, *matches)
     base = color_map.apply(small_target)
     new_ab = base + (1.0 - color_map.trust) * (new_ab - base)
-    return small_target, new_ab, float(confidence.mean()), color_map
+    return small_target, new_ab, float(matches.confidence.mean()), color_map
 
 
 def enlarged_ab(

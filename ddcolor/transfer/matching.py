@@ -22,9 +22,15 @@ And they do not match back. Between two views of one scene, the reference pixel 
 has, as its own nearest in the target, that pixel or one beside it; between look-alikes (fur and
 petals, tissue grain and a cat's coat) matching goes many to many and the way back lands elsewhere.
 How many of the target's pixels come back (`round_trip_share`) scales the confidences down too.
+Where they come back tells more: when the reference shows only part of the scene, the target's
+other parts still find look-alikes in it (a brick wall finds leaves, foliage finds fur), confidently,
+and their way back lands in the part the two photos share. So each pixel also gets how mutual the
+matches around it are (`Matches.mutual`), which the map of the target's own colors is fitted by.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -59,6 +65,22 @@ ROUND_TRIP_STEP = 11  # the share is measured on every 11th target pixel: 1450 o
 # all from the second on. On the tuning part (both photos at the same working size) unrelated photos reach
 # 0.00-0.20, views of the same scene 0.32-1.00 (halves, which share no pixel, the least).
 ROUND_TRIP_FROM, ROUND_TRIP_FULL = 0.20, 0.30
+# Mutual matches (see `mutual_share`): the share of the round trips within MUTUAL_SIGMA target pixels that
+# come back. A part of the target that the reference shows reaches 0.5-0.85 (median, over the tuning
+# part's crops and shifted views), one that it does not 0.0-0.3; none of the weight up to the first, all
+# from the second on. (As a factor of the confidence itself this cost gray targets: in flat regions a round
+# trip is a tie, and their right matches lost weight to the palette.)
+MUTUAL_SIGMA = 4.0
+MUTUAL_FROM, MUTUAL_FULL = 0.1, 0.4
+
+
+class Matches(NamedTuple):
+    """Per pixel of the reduced target: the matched colour, the confidence of the match, and how
+    mutual the matches around it are (all in [0, 1] but `ab`)."""
+
+    ab: np.ndarray  # (H, W, 2)
+    confidence: np.ndarray  # (H, W)
+    mutual: np.ndarray  # (H, W)
 
 
 def luminance_features(lightness: np.ndarray) -> np.ndarray:
@@ -197,12 +219,12 @@ def nearest_points(queries: torch.Tensor, points: torch.Tensor, k: int = 1) -> t
     return squared.clamp_(min=0), torch.cat([pair.indices for pair in pairs])
 
 
-def round_trip_share(
+def round_trips(
     target: torch.Tensor, reference: torch.Tensor, width: int, nearest: torch.Tensor | None = None
-) -> float:
-    """Share of the target's pixels whose nearest reference pixel has its own nearest target pixel
-    close to them. Views of one scene match both ways; look-alikes (fur and petals, a sky and a
-    gradient) match many to many, so the way back lands elsewhere.
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every ROUND_TRIP_STEP-th target pixel (indices), and whether its nearest reference pixel has
+    its own nearest target pixel close to it. Views of one scene match both ways; look-alikes (fur
+    and petals, a sky and a gradient) match many to many, so the way back lands elsewhere.
 
     `target` (N, F) and `reference` (M, F) are features, `width` the target's in pixels, and
     `nearest` (N,) each target pixel's nearest reference pixel when already known."""
@@ -210,16 +232,35 @@ def round_trip_share(
     there = nearest_points(target[here], reference)[1][:, 0] if nearest is None else nearest[here]
     back = nearest_points(reference[there], target)[1][:, 0]
     squared = (back // width - here // width) ** 2 + (back % width - here % width) ** 2
-    return float((squared <= ROUND_TRIP_RADIUS**2).float().mean())
+    return here, squared <= ROUND_TRIP_RADIUS**2
 
 
-def match_colors(
-    target_features: np.ndarray, reference_features: np.ndarray, reference_lab: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """For each target pixel: the weighted ab of its nearest reference pixels, and the confidence
-    of that match in [0, 1], judged pixel by pixel, smoothed a little (no speckles), and scaled
-    down as a whole when the matches crowd onto a small part of the reference or do not match back.
-    `reference_lab` is the reduced reference: its a, b are the colours, its L bounds the regions of `crowding`."""
+def round_trip_share(
+    target: torch.Tensor, reference: torch.Tensor, width: int, nearest: torch.Tensor | None = None
+) -> float:
+    """Share of the target's pixels whose round trip (`round_trips`) comes back."""
+    return float(round_trips(target, reference, width, nearest)[1].float().mean())
+
+
+def mutual_share(here: torch.Tensor, returned: torch.Tensor, shape: tuple[int, int]) -> np.ndarray:
+    """(H, W) share of the round trips around each pixel (Gaussian, MUTUAL_SIGMA) that come back;
+    `here` and `returned` as `round_trips` gives them."""
+    came_back, tried = np.zeros((2, shape[0] * shape[1]), np.float32)
+    tried[here.numpy()] = 1.0
+    came_back[here.numpy()] = returned.numpy()
+
+    def around(values: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(values.reshape(shape), (0, 0), MUTUAL_SIGMA, borderType=cv2.BORDER_CONSTANT)
+
+    return around(came_back) / np.maximum(around(tried), 1e-6)
+
+
+def match_colors(target_features: np.ndarray, reference_features: np.ndarray, reference_lab: np.ndarray) -> Matches:
+    """For each target pixel: the weighted ab of its nearest reference pixels; the confidence of
+    that match in [0, 1], judged pixel by pixel, smoothed a little (no speckles), and scaled down as
+    a whole when the matches crowd onto a small part of the reference or do not match back; and how
+    mutual the matches around it are. `reference_lab` is the reduced reference: its a, b are the
+    colours, its L bounds the regions of `crowding`."""
     shape = target_features.shape[:2]
     t = torch.from_numpy(np.ascontiguousarray(target_features.reshape(-1, target_features.shape[2])))
     r = torch.from_numpy(np.ascontiguousarray(reference_features.reshape(-1, reference_features.shape[2])))
@@ -238,6 +279,7 @@ def match_colors(
     confidence = cv2.GaussianBlur(confidence.astype(np.float32), (0, 0), CONFIDENCE_SIGMA)
     crowded = crowding(index.numpy(), weights.reshape(-1, k).numpy(), confidence, reference_lab[:, :, 0])
     confidence *= float(_ramp(np.array(crowded), CROWDED_FULL, CROWDED_FROM))
-    round_trip = round_trip_share(t, r, shape[1], nearest=index[:, 0])
-    confidence *= float(_ramp(np.array(round_trip), ROUND_TRIP_FROM, ROUND_TRIP_FULL))
-    return matched.reshape(*shape, 2).numpy(), confidence
+    here, returned = round_trips(t, r, shape[1], nearest=index[:, 0])
+    confidence *= float(_ramp(returned.float().mean().numpy(), ROUND_TRIP_FROM, ROUND_TRIP_FULL))
+    mutual = _ramp(mutual_share(here, returned, shape), MUTUAL_FROM, MUTUAL_FULL)
+    return Matches(matched.reshape(*shape, 2).numpy(), confidence, mutual)

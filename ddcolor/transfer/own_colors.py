@@ -5,10 +5,10 @@ A faded print, a color cast or a wrong white balance changes a photo's a, b by r
 map for the whole photo. The target's a, b then still hold its hue structure pixel by pixel, which
 the region matches (computed from lightness alone, at a reduced size) can only approximate. So a
 single affine map from the target's a, b to the matched a, b is fitted, weighted by the match
-confidence; the share of the matches it explains, and how much of the photo matched at all,
-say how far to trust it. Where it is trusted, the photo takes its own colors through that map, at
-full resolution and with all their detail; a gray target (no colors to map) or an unrelated reference
-(matches that no single map explains) leaves the transfer as it was.
+confidence and by how mutual the matches are; the share of the matches it explains, and how much of
+the photo matched at all, say how far to trust it. Where it is trusted, the photo takes its own
+colors through that map, at full resolution and with all their detail; a gray target (no colors to
+map) or an unrelated reference (matches that no single map explains) leaves the transfer as it was.
 """
 
 from __future__ import annotations
@@ -58,34 +58,39 @@ def _ramp(x: float, zero: float, one: float) -> float:
     return float(np.clip((x - zero) / (one - zero), 0.0, 1.0))
 
 
-def fit_color_map(target_lab: np.ndarray, matched_ab: np.ndarray, confidence: np.ndarray) -> ColorMap:
-    """The affine map from the (reduced) target's a, b to `matched_ab`, weighted by `confidence`,
-    with the trust its fit earns.
+def fit_color_map(
+    target_lab: np.ndarray, matched_ab: np.ndarray, confidence: np.ndarray, mutual: np.ndarray | None = None
+) -> ColorMap:
+    """The affine map from the (reduced) target's a, b to `matched_ab`, weighted by `confidence`
+    and by how `mutual` the matches are (all of them when not given), with the trust its fit earns.
 
-    The fit is robust (iteratively reweighted, Cauchy weights): where the reference shows only part
-    of the scene, the matches of the rest are wrong, and they should not pull the map. Its trust
-    grows with the share of the confident matches it explains to within INLIER_DISTANCE.
+    Where the reference shows only part of the scene, the matches of the rest are wrong, and they
+    should not pull the map: they are not mutual (their round trips land in the shared part), and
+    the fit is robust besides (iteratively reweighted, Cauchy weights). Its trust grows with the
+    share of the confident mutual matches it explains to within INLIER_DISTANCE, and with how much
+    of the photo matched at all.
     """
     if own_chroma(target_lab) < MIN_CHROMA:
         return IDENTITY
     ab = target_lab[:, :, 1:].reshape(-1, 2).astype(np.float64)
     confidence = confidence.reshape(-1).astype(np.float64)
-    if confidence.sum() < 1e-6:
+    weight = confidence if mutual is None else confidence * mutual.reshape(-1)
+    if weight.sum() < 1e-6:
         return IDENTITY
     wanted = matched_ab.reshape(-1, 2).astype(np.float64)
-    affine, explained = _robust_fit(np.concatenate((ab, np.ones((len(ab), 1))), axis=1), wanted, confidence)
+    affine, explained = _robust_fit(np.concatenate((ab, np.ones((len(ab), 1))), axis=1), wanted, weight)
     trust = _ramp(explained, TRUST_FROM, TRUST_FULL) * _ramp(float(confidence.mean()), *MATCHED_FROM_FULL)
     return ColorMap(affine, trust, explained)
 
 
-def _robust_fit(inputs: np.ndarray, wanted: np.ndarray, confidence: np.ndarray) -> tuple[np.ndarray, float]:
+def _robust_fit(inputs: np.ndarray, wanted: np.ndarray, prior: np.ndarray) -> tuple[np.ndarray, float]:
     """(2, 3) least-squares map of `inputs` (N, 3: a, b, 1) to `wanted` (N, 2), iteratively reweighted (Cauchy),
-    and the confidence-weighted share of points it explains to within INLIER_DISTANCE."""
-    weight = confidence
+    and the `prior`-weighted share of points it explains to within INLIER_DISTANCE."""
+    weight = prior
     for _ in range(ROBUST_ROUNDS):
         gram = (inputs * weight[:, None]).T @ inputs
         gram[:2, :2] += RIDGE * np.trace(gram[:2, :2]) * np.eye(2)
         coefficients = np.linalg.solve(gram, (inputs * weight[:, None]).T @ wanted).T
         distance = np.hypot(*(wanted - inputs @ coefficients.T).T)
-        weight = confidence / (1.0 + (distance / INLIER_DISTANCE) ** 2)
-    return coefficients, float(confidence[distance < INLIER_DISTANCE].sum() / confidence.sum())
+        weight = prior / (1.0 + (distance / INLIER_DISTANCE) ** 2)
+    return coefficients, float(prior[distance < INLIER_DISTANCE].sum() / prior.sum())
