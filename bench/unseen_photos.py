@@ -8,7 +8,7 @@ film still of a wooden face). The third: a bus in a sunny street and a football 
 (ultralytics' assets), a quokka (imgaug's sample), a brick wall beside a tree (a webcam shot in
 pygame's docs).
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|second] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|second|third] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
