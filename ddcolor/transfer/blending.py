@@ -14,6 +14,7 @@ lightness took one mixed change, and its palette came out closer to the target's
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 import numpy as np
 
@@ -38,29 +39,38 @@ SMOOTH_RADIUS, SMOOTH_EPS = 2, 1e-4  # guided filter of the change, at working s
 log = logging.getLogger("ddcolor.transfer")
 
 
-def reduced_ab(
-    target_lab: np.ndarray, reference_lab: np.ndarray, method: str
-) -> tuple[np.ndarray, np.ndarray, float, ColorMap]:
-    """The reduced target in Lab, its new a, b, the share of it matched region by region, and
-    the map of the target's own colors the new a, b are taken relative to.
+class Reduced(NamedTuple):
+    """A transfer at the working size."""
+
+    target: np.ndarray  # the reduced target in Lab
+    ab: np.ndarray  # its new a, b
+    matched: float  # the share of it matched region by region (mean confidence)
+    mapped: float  # the share of the result that the map of its own colors makes (mean trust)
+    color_map: ColorMap  # the map the new a, b are taken relative to
+
+
+def reduced_ab(target_lab: np.ndarray, reference_lab: np.ndarray, method: str) -> Reduced:
+    """The transfer at the working size.
 
     Exemplar: each pixel's region match, weighted by its confidence, and the palette transfer
     for the rest; so an unrelated reference still moves the palette and a same-scene one gives
     region-level colours. Where the matches are the target's own colors under one affine map
     (a faded or tinted target), the photo takes its colors through that map instead
-    (`own_colors`). Palette: the palette transfer alone.
+    (`own_colors`), the more where its matches are not mutual. Palette: the palette transfer alone.
     """
     small_target = resize_to_pixels(target_lab, WORK_PIXELS)
     small_reference = resize_to_pixels(reference_lab, WORK_PIXELS)
     new_ab = palette_ab(small_target, small_reference)
     if method == "palette":
-        return small_target, new_ab, 0.0, IDENTITY
+        return Reduced(small_target, new_ab, 0.0, 0.0, IDENTITY)
     matches = match_colors(*matching_features(small_target, small_reference), small_reference)
     new_ab += matches.confidence[:, :, None] * (matches.ab - new_ab)
     color_map = fit_color_map(small_target, *matches)
-    base = color_map.apply(small_target)
-    new_ab = base + (1.0 - color_map.trust) * (new_ab - base)
-    return small_target, new_ab, float(matches.confidence.mean()), color_map
+    trust = color_map.local_trust(matches.mutual)[:, :, None]
+    own = small_target[:, :, 1:]
+    base = own + trust * (color_map.apply(small_target, trust=1.0) - own)
+    new_ab = base + (1.0 - trust) * (new_ab - base)
+    return Reduced(small_target, new_ab, float(matches.confidence.mean()), float(trust.mean()), color_map)
 
 
 def enlarged_ab(
@@ -93,14 +103,14 @@ def new_ab_for(target_lab: np.ndarray, reference_lab: np.ndarray, method: str) -
     if method == "reinhard":
         log.info("reference (reinhard): the photo's colors took the reference's mean and spread of a and b")
         return reinhard_ab(target_lab, reference_lab)
-    small_target, small_ab, matched, color_map = reduced_ab(target_lab, reference_lab, method)
+    small_target, small_ab, matched, mapped, color_map = reduced_ab(target_lab, reference_lab, method)
     if method == "palette":
         log.info("reference (palette): the whole photo took the reference's palette, lightness by lightness")
     else:
-        own = f"; the photo's own colors were mapped onto the matches ({color_map.trust:.0%})"
+        own = f"; the photo's own colors were mapped onto the matches ({mapped:.0%})"
         log.info(
             f"reference: {matched:.0%} of the photo matched region by region; the rest took the reference's palette"
-            + (own if color_map.trust else "")
+            + (own if mapped else "")
         )
     return enlarged_ab(target_lab, small_target, small_ab, color_map)
 

@@ -38,17 +38,25 @@ class ColorMap:
         self.trust = trust
         self.explained = explained  # share of the confident matches the map explains
 
-    def blended(self) -> np.ndarray:
-        """The 2 x 4 map from (L, a, b, 1) to the target's a, b moved `trust` of the way to the fitted map."""
+    def blended(self, trust: float | None = None) -> np.ndarray:
+        """The 2 x 4 map from (L, a, b, 1) to the target's a, b moved `trust` (the map's own when not
+        given) of the way to the fitted map."""
         identity = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
-        ab_map = identity + self.trust * (self.affine - identity)
+        ab_map = identity + (self.trust if trust is None else trust) * (self.affine - identity)
         return np.concatenate((np.zeros((2, 1)), ab_map), axis=1)
 
-    def apply(self, lab: np.ndarray) -> np.ndarray:
+    def apply(self, lab: np.ndarray, trust: float | None = None) -> np.ndarray:
         """(H, W, 2) a, b of `lab` through the blended map (a view of them when it is the identity)."""
-        if self.trust == 0.0:
+        if (self.trust if trust is None else trust) == 0.0:
             return lab[:, :, 1:]
-        return cv2.transform(np.ascontiguousarray(lab, dtype=np.float32), self.blended()).reshape(*lab.shape[:2], 2)
+        matrix = self.blended(trust)
+        return cv2.transform(np.ascontiguousarray(lab, dtype=np.float32), matrix).reshape(*lab.shape[:2], 2)
+
+    def local_trust(self, mutual: np.ndarray) -> np.ndarray:
+        """(H, W) trust per pixel: up to twice the map's own where the matches around it are not mutual,
+        never over 1. There the match is a look-alike from another part of the scene, and the target's
+        own colors through the map (fitted on the mutual matches) are the better guess."""
+        return np.minimum(1.0, self.trust * (2.0 - mutual))
 
 
 IDENTITY = ColorMap(np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]), 0.0)
