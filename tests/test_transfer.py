@@ -25,7 +25,7 @@ from ddcolor.transfer.matching import (
     crowding,
     match_colors,
     matching_features,
-    round_trip_share,
+    round_trips,
 )
 from ddcolor.transfer.own_colors import fit_color_map
 from ddcolor.transfer.palette import palette_ab
@@ -293,11 +293,12 @@ def matched_exemplar_and_palette(target: np.ndarray, reference: np.ndarray, capl
 
 
 def round_trip(target: np.ndarray, reference: np.ndarray) -> float:
-    """`round_trip_share` on the features the transfer matches with, at its working sizes."""
+    """The share of round trips that come back (`round_trips`), on the features the transfer matches with, at its
+    working sizes."""
     small_target = resize_to_pixels(to_lab(target), WORK_PIXELS)
     small_reference = resize_to_pixels(to_lab(reference), WORK_PIXELS)
     flat = (torch.from_numpy(f.reshape(-1, f.shape[2])) for f in matching_features(small_target, small_reference))
-    return round_trip_share(*flat, small_target.shape[1])
+    return float(round_trips(*flat, small_target.shape[1])[1].float().mean())
 
 
 def test_views_of_one_scene_match_back_and_look_alikes_do_not():

@@ -21,7 +21,7 @@ of them a match lands on is a tie, so there a place is the whole region.
 And they do not match back. Between two views of one scene, the reference pixel a target pixel matched
 has, as its own nearest in the target, that pixel or one beside it; between look-alikes (fur and
 petals, tissue grain and a cat's coat) matching goes many to many and the way back lands elsewhere.
-How many of the target's pixels come back (`round_trip_share`) scales the confidences down too.
+How many of the target's pixels come back (`round_trips`) scales the confidences down too.
 Where they come back tells more: when the reference shows only part of the scene, the target's
 other parts still find look-alikes in it (a brick wall finds leaves, foliage finds fur), confidently,
 and their way back lands in the part the two photos share. So each pixel also gets how mutual the
@@ -57,7 +57,7 @@ CROWD_SCALE, CROWD_EDGE = 0.5, 5.0
 # below 4); unrelated photos 4.6-30; cards and gradients, one region each, 0.1-7.5 (the round trip below
 # tells them apart).
 CROWDED_FROM, CROWDED_FULL = 4.0, 8.0
-# Round trip (see `round_trip_share`): a target pixel's nearest reference pixel has, as its own nearest
+# Round trip (see `round_trips`): a target pixel's nearest reference pixel has, as its own nearest
 # target pixel, one within this many target pixels (at matching size).
 ROUND_TRIP_RADIUS = 5.0
 ROUND_TRIP_STEP = 11  # the share is measured on every 11th target pixel: 1450 of 16000, a standard error of 0.013
@@ -233,13 +233,6 @@ def round_trips(
     back = nearest_points(reference[there], target)[1][:, 0]
     squared = (back // width - here // width) ** 2 + (back % width - here % width) ** 2
     return here, squared <= ROUND_TRIP_RADIUS**2
-
-
-def round_trip_share(
-    target: torch.Tensor, reference: torch.Tensor, width: int, nearest: torch.Tensor | None = None
-) -> float:
-    """Share of the target's pixels whose round trip (`round_trips`) comes back."""
-    return float(round_trips(target, reference, width, nearest)[1].float().mean())
 
 
 def mutual_share(here: torch.Tensor, returned: torch.Tensor, shape: tuple[int, int]) -> np.ndarray:
