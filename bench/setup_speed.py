@@ -57,6 +57,8 @@ if sys.argv[1] == "predict.py setup()":
     setup_done = time.perf_counter()
     extra["setup_peak_rss_gb"] = peak_rss_gb()
     extra["setup_weights_gb"] = weights_gb(predictor.colorizers)
+    if torch.cuda.is_available():  # what the process keeps after the warm-up (cuDNN's search reserved far more)
+        extra["gpu_reserved_after_setup_gb"] = torch.cuda.memory_reserved() / 2**30
     predictor.colorizers.get("large", "artistic")
     extra["first_use_s"] = time.perf_counter() - setup_done
     predictor.colorizers.get("large", "paper")
@@ -120,6 +122,11 @@ def main() -> None:
         f"and paper are loaded too). Loading all four in setup(): {eager['setup_s']:.2f} s, "
         f"{eager['weights_gb']:.2f} GB of weights (peak RSS {eager['peak_rss_gb']:.2f} GB)."
     )
+    if "gpu_reserved_after_setup_gb" in lazy:
+        print(
+            f"GPU memory reserved by the process after setup() (warm-up included): "
+            f"{lazy['gpu_reserved_after_setup_gb']:.2f} GB"
+        )
     write_json(args.json, {"rows": rows, "cache_to_pth_ratio": ratio})
 
 
