@@ -5,7 +5,8 @@ showing the same scene otherwise (a stereo view, the other half, a mirror, a cro
 pairs: a target and a reference of another scene, a flat color card or a gradient.
 Photos and cards are split into a tuning part (the constants in ddcolor/transfer were tuned on
 it) and a held-out part (never looked at while tuning). A folder of one's own photos can be a part
-too (`part_photos`): the same cases, with every card and gradient above as unrelated references.
+too (`part_photos`): the same cases, with every card and gradient above as unrelated references,
+and a stereo pair for each MPO file (a stereo camera's photo: its second frame is the other eye's).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image
 from skimage import data as skdata
 
 from ddcolor.lab import to_bgr, to_lab
@@ -47,7 +49,7 @@ def _shrunk(bgr: np.ndarray, max_side: int | None) -> np.ndarray:
     return cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else bgr
 
 
-PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".mpo")  # MPO: a stereo camera's two views
 
 
 def load_photo(name: str, max_side: int | None = MAX_SIDE) -> np.ndarray:
@@ -73,6 +75,17 @@ def part_photos(part: str) -> tuple[str, ...]:
     return tuple(files)
 
 
+def other_eye(name: str) -> np.ndarray | None:
+    """The second frame of a stereo camera's MPO file (the other eye's view), shrunk like the first."""
+    if Path(name).suffix.lower() != ".mpo":
+        return None
+    with Image.open(name) as mpo:
+        if getattr(mpo, "n_frames", 1) < 2:
+            return None
+        mpo.seek(1)
+        return _bgr(np.asarray(mpo.convert("RGB")))
+
+
 def short_name(name: str) -> str:
     return Path(name).stem
 
@@ -94,6 +107,8 @@ def same_scene_views(name: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     if name == "stereo_motorcycle":
         left, right, _ = skdata.stereo_motorcycle()
         views["stereo"] = (_bgr(left), _bgr(right))
+    elif (right := other_eye(name)) is not None:
+        views["stereo"] = (photo, right)
     return views
 
 

