@@ -55,8 +55,9 @@ def reduced_ab(target_lab: np.ndarray, reference_lab: np.ndarray, method: str) -
     Exemplar: each pixel's region match, weighted by its confidence, and the palette transfer
     for the rest; so an unrelated reference still moves the palette and a same-scene one gives
     region-level colours. Where the matches are the target's own colors under one affine map
-    (a faded or tinted target), the photo takes its colors through that map instead
-    (`own_colors`), the more where its matches are not mutual. Palette: the palette transfer alone.
+    (a faded or tinted target), the photo takes its colors through that map instead, in the share
+    that the map is trusted (`own_colors`), the more where its matches are not mutual. Palette: the
+    palette transfer alone.
     """
     small_target = resize_to_pixels(target_lab, WORK_PIXELS)
     small_reference = resize_to_pixels(reference_lab, WORK_PIXELS)
@@ -67,9 +68,10 @@ def reduced_ab(target_lab: np.ndarray, reference_lab: np.ndarray, method: str) -
     new_ab += matches.confidence[:, :, None] * (matches.ab - new_ab)
     color_map = fit_color_map(small_target, *matches)
     trust = color_map.local_trust(matches.mutual)[:, :, None]
-    own = small_target[:, :, 1:]
-    base = own + trust * (color_map.apply(small_target, trust=1.0) - own)
-    new_ab = base + (1.0 - trust) * (new_ab - base)
+    # The trusted share takes the target's colors through the whole map; the rest keeps the matches and
+    # the palette. (Moving the colors only `trust` of the way along the map, as before, left a share
+    # trust x (1 - trust) of the spoiled colors in the result: tuning 1.69 -> 1.59 at the working size.)
+    new_ab += trust * (color_map.apply(small_target, trust=1.0) - new_ab)
     return Reduced(small_target, new_ab, float(matches.confidence.mean()), float(trust.mean()), color_map)
 
 
