@@ -6,7 +6,9 @@ pairs: a target and a reference of another scene, a flat color card or a gradien
 Photos and cards are split into a tuning part (the constants in ddcolor/transfer were tuned on
 it) and a held-out part (never looked at while tuning). A folder of one's own photos can be a part
 too (`part_photos`): the same cases, with every card and gradient above as unrelated references,
-and a stereo pair for each MPO file (a stereo camera's photo: its second frame is the other eye's).
+and a pair for each second view of a photo (`other_views`): an MPO file's second frame (a stereo
+camera's other eye), or a file named `NAME.KIND.jpg` beside `NAME.jpg` (`aloe.stereo.jpg`,
+`graffiti.other-viewpoint.png`): another view of NAME's scene, as a same-scene pair of that kind.
 """
 
 from __future__ import annotations
@@ -69,21 +71,29 @@ def part_photos(part: str) -> tuple[str, ...]:
         return PARTS[part]
     if not Path(part).is_dir():
         raise ValueError(f"{part}: not a part ({', '.join(PARTS)}) nor a folder of photos")
-    files = sorted(str(f) for f in Path(part).iterdir() if f.suffix.lower() in PHOTO_SUFFIXES)
+    files = sorted(
+        str(f) for f in Path(part).iterdir() if f.suffix.lower() in PHOTO_SUFFIXES and "." not in f.stem
+    )  # NAME.KIND.jpg is a second view of NAME.jpg, not a photo of its own
     if len(files) < 3:
         raise ValueError(f"{part}: a folder part needs at least 3 photos (each takes two others as references)")
     return tuple(files)
 
 
-def other_eye(name: str) -> np.ndarray | None:
-    """The second frame of a stereo camera's MPO file (the other eye's view), shrunk like the first."""
-    if Path(name).suffix.lower() != ".mpo":
-        return None
-    with Image.open(name) as mpo:
-        if getattr(mpo, "n_frames", 1) < 2:
-            return None
-        mpo.seek(1)
-        return _bgr(np.asarray(mpo.convert("RGB")))
+def other_views(name: str) -> dict[str, np.ndarray]:
+    """Other views of a photo file's scene, by kind, shrunk like it: the second frame of a stereo
+    camera's MPO file (the other eye's view), and the files NAME.KIND.* beside it."""
+    path = Path(name)
+    views = {}
+    if path.suffix.lower() == ".mpo":
+        with Image.open(name) as mpo:
+            if getattr(mpo, "n_frames", 1) >= 2:
+                mpo.seek(1)
+                views["stereo"] = _bgr(np.asarray(mpo.convert("RGB")))
+    if path.suffix.lower() in PHOTO_SUFFIXES:
+        for view in sorted(path.parent.glob(f"{path.stem}.*.*")):
+            if view.suffix.lower() in PHOTO_SUFFIXES:
+                views[view.stem.split(".", 1)[1].replace("-", " ")] = load_photo(str(view))
+    return views
 
 
 def short_name(name: str) -> str:
@@ -107,8 +117,8 @@ def same_scene_views(name: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     if name == "stereo_motorcycle":
         left, right, _ = skdata.stereo_motorcycle()
         views["stereo"] = (_bgr(left), _bgr(right))
-    elif (right := other_eye(name)) is not None:
-        views["stereo"] = (photo, right)
+    else:
+        views.update({kind: (photo, view) for kind, view in other_views(name).items()})
     return views
 
 

@@ -9,9 +9,11 @@ film still of a wooden face). The third: a bus in a sunny street and a football 
 pygame's docs). The fourth: two photos taken by stereo cameras (rocks and leaves, a cabin in the
 snow; MPO files whose second frame is the other eye's view, from Pillow's source tests), dogs on a
 gravel road, heather, a snowy mountain (Pillow's tests too), and people playing cards round a
-table (insightface's sample).
+table (insightface's sample). The fifth, from OpenCV's source samples: an aloe in a pot (a
+stereo pair), a graffiti wall (from two viewpoints), toys on a table (two frames of a video), a
+Leuven street (two exposures), a butterfly, a squirrel, a footballer, an ornate house against the sky.
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|second|third|fourth] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|second|third|fourth|fifth] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -31,6 +33,7 @@ import numpy as np
 
 GRADIO = "gradio==6.31.0"
 PILLOW_SOURCE = "pillow==11.0.0"  # the source archive: its tests' photos are not in the wheels
+OPENCV_SOURCE = "opencv-python==4.10.0.84"  # its source archive holds OpenCV's sample photos
 # Sets of (requirement, path inside its wheel or source archive, file name written). A set stays unseen
 # only until its figures have been read while changing the transfer; the next check then takes a new one.
 PHOTO_SETS = {
@@ -70,9 +73,27 @@ PHOTO_SETS = {
         ),
         ("insightface==0.7.3", "insightface-0.7.3/insightface/data/images/t1.jpg", "card_players.jpg"),
     ),
+    # NAME.KIND.* is another view of NAME.*'s scene: a same-scene pair of that kind (bench/transfer_cases.py).
+    "fifth": tuple(
+        (OPENCV_SOURCE, f"opencv-python-4.10.0.84/opencv/samples/data/{inside}", name)
+        for inside, name in (
+            ("aloeL.jpg", "aloe.jpg"),
+            ("aloeR.jpg", "aloe.stereo.jpg"),
+            ("graf1.png", "graffiti.png"),
+            ("graf3.png", "graffiti.other-viewpoint.png"),
+            ("rubberwhale1.png", "toys.png"),
+            ("rubberwhale2.png", "toys.next-frame.png"),
+            ("leuvenA.jpg", "street.jpg"),
+            ("leuvenB.jpg", "street.other-exposure.jpg"),
+            ("butterfly.jpg", "butterfly.jpg"),
+            ("squirrel_cls.jpg", "squirrel.jpg"),
+            ("messi5.jpg", "footballer.jpg"),
+            ("home.jpg", "house.jpg"),
+        )
+    ),
 }
 # Published only as source archives (or wanted for files their wheels leave out).
-SOURCE_ONLY = {PILLOW_SOURCE, "insightface==0.7.3"}
+SOURCE_ONLY = {PILLOW_SOURCE, "insightface==0.7.3", OPENCV_SOURCE}
 FACE_SHAPE = (768, 1024, 3)  # scipy.misc.face: bz2-compressed raw RGB bytes
 
 
@@ -86,8 +107,10 @@ def download(requirement: str, into: Path) -> Path:
         [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", *kind, "--dest", str(into), requirement],
         check=True,
     )
-    name = requirement.split("==")[0].replace("-", "_")
-    return next(f for f in into.iterdir() if f.name.lower().startswith(f"{name}-") and f.name.endswith(suffix))
+    name = requirement.split("==")[0].replace("-", "_")  # archives spell it with - or _
+    return next(
+        f for f in into.iterdir() if f.name.lower().replace("-", "_").startswith(f"{name}_") and f.name.endswith(suffix)
+    )
 
 
 def read_member(archive: Path, inside: str) -> bytes:
