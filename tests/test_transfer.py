@@ -237,6 +237,35 @@ def test_the_color_map_is_trusted_only_when_it_explains_most_confident_matches()
     assert fit_color_map(gray, mapped, np.ones((60, 60))).trust == 0.0
 
 
+def test_a_map_from_a_partly_matched_photo_is_trusted_when_it_keeps_the_matched_colors_variety():
+    # A reference showing a quarter of the scene: confident matches there, none elsewhere (mean 0.25).
+    rng = np.random.default_rng(1)
+    lab = np.concatenate((rng.uniform(20, 80, (60, 60, 1)), rng.normal(0, 8, (60, 60, 2))), axis=2)
+    turn = np.array([[0.0, -2.0], [2.0, 0.0]])
+    mapped = lab[:, :, 1:] @ turn.T + rng.normal(0, 1, (60, 60, 2))
+    confidence = np.zeros((60, 60))
+    confidence[:30, :30] = 1.0
+    assert fit_color_map(lab, mapped, confidence).trust == 1.0
+    # Look-alikes of another scene, of one color give or take a little: a single map explains them only
+    # by flattening the target's colors onto that one color, which says nothing about them.
+    one_color = np.array([20.0, 10.0]) + rng.normal(0, 3, (60, 60, 2))
+    flattening = fit_color_map(lab, one_color, confidence)
+    assert flattening.explained > 0.9 and flattening.trust == 0.0
+    assert fit_color_map(lab, rng.uniform(-60, 60, (60, 60, 2)), confidence).trust == 0.0
+
+
+def test_a_map_is_trusted_when_it_keeps_the_variety_of_noisy_matches():
+    # Matches of the right colors give or take much (look-alike flowers of the other half of a field):
+    # few are within reach of the map, yet it keeps nearly all their variety, and it is right.
+    rng = np.random.default_rng(2)
+    lab = np.concatenate((rng.uniform(20, 80, (60, 60, 1)), rng.normal(0, 8, (60, 60, 2))), axis=2)
+    turn = np.array([[0.0, -2.0], [2.0, 0.0]])
+    noisy = lab[:, :, 1:] @ turn.T + rng.normal(0, 10, (60, 60, 2))
+    color_map = fit_color_map(lab, noisy, np.ones((60, 60)))
+    assert color_map.explained < 0.4 and color_map.trust == 1.0
+    assert np.allclose(color_map.affine[:, :2], turn, atol=0.2)
+
+
 def test_matches_that_agree_with_their_neighbours_win_over_scattered_ones():
     rng = np.random.default_rng(0)
     ys, xs = np.mgrid[0:40, 0:50].astype(np.float32)
