@@ -33,7 +33,19 @@ import numpy as np
 
 GRADIO = "gradio==6.31.0"
 PILLOW_SOURCE = "pillow==11.0.0"  # the source archive: its tests' photos are not in the wheels
+INSIGHTFACE_SOURCE = "insightface==0.7.3"  # published only as a source archive
 OPENCV_SOURCE = "opencv-python==4.10.0.84"  # its source archive holds OpenCV's sample photos
+
+
+def from_source(
+    requirement: str, folder: str, renames: tuple[tuple[str, str], ...]
+) -> tuple[tuple[str, str, str], ...]:
+    """(requirement, path inside its source archive, file name written) for files of one folder of the
+    archive, whose top folder is NAME-VERSION."""
+    top = requirement.replace("==", "-")
+    return tuple((requirement, f"{top}/{folder}/{inside}", name) for inside, name in renames)
+
+
 # Sets of (requirement, path inside its wheel or source archive, file name written). A set stays unseen
 # only until its figures have been read while changing the transfer; the next check then takes a new one.
 PHOTO_SETS = {
@@ -61,22 +73,24 @@ PHOTO_SETS = {
         ("pygame==2.6.1", "pygame/docs/generated/_images/camera_rgb.jpg", "wall_and_tree.jpg"),
     ),
     "fourth": (
-        *(
-            (PILLOW_SOURCE, f"pillow-11.0.0/Tests/images/{inside}", name)
-            for inside, name in (
+        *from_source(
+            PILLOW_SOURCE,
+            "Tests/images",
+            (
                 ("fujifilm.mpo", "rocks_stereo.mpo"),
                 ("sugarshack.mpo", "cabin_stereo.mpo"),
                 ("app13-multiple.jpg", "dogs.jpg"),
                 ("flower2.jpg", "heather.jpg"),
                 ("exif-72dpi-int.jpg", "mountain.jpg"),
-            )
+            ),
         ),
-        ("insightface==0.7.3", "insightface-0.7.3/insightface/data/images/t1.jpg", "card_players.jpg"),
+        *from_source(INSIGHTFACE_SOURCE, "insightface/data/images", (("t1.jpg", "card_players.jpg"),)),
     ),
     # NAME.KIND.* is another view of NAME.*'s scene: a same-scene pair of that kind (bench/transfer_cases.py).
-    "fifth": tuple(
-        (OPENCV_SOURCE, f"opencv-python-4.10.0.84/opencv/samples/data/{inside}", name)
-        for inside, name in (
+    "fifth": from_source(
+        OPENCV_SOURCE,
+        "opencv/samples/data",
+        (
             ("aloeL.jpg", "aloe.jpg"),
             ("aloeR.jpg", "aloe.stereo.jpg"),
             ("graf1.png", "graffiti.png"),
@@ -89,11 +103,11 @@ PHOTO_SETS = {
             ("squirrel_cls.jpg", "squirrel.jpg"),
             ("messi5.jpg", "footballer.jpg"),
             ("home.jpg", "house.jpg"),
-        )
+        ),
     ),
 }
 # Published only as source archives (or wanted for files their wheels leave out).
-SOURCE_ONLY = {PILLOW_SOURCE, "insightface==0.7.3", OPENCV_SOURCE}
+SOURCE_ONLY = {PILLOW_SOURCE, INSIGHTFACE_SOURCE, OPENCV_SOURCE}
 FACE_SHAPE = (768, 1024, 3)  # scipy.misc.face: bz2-compressed raw RGB bytes
 
 
