@@ -25,7 +25,7 @@ FLOW_PRESET = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM
 
 
 class FlowEstimator:
-    """One DIS instance (it keeps no state between calls)."""
+    """One DIS instance: its flows are the same from call to call only while the frames keep one size."""
 
     def __init__(self, max_side: int = FLOW_MAX_SIDE) -> None:
         self.max_side = max_side

@@ -7,11 +7,16 @@ and the per-frame noise averages out (a running mean along motion paths, becomin
 average with weight `CARRY` once a point has been seen a few frames); where it is
 not (occlusions, new content entering the frame) the new prediction is used. At a scene cut the
 past is dropped, so no color crosses it.
+
+The motion between two frames depends on their grays alone, so `measure_motion` can run ahead of
+the stabilizer, for several frames at once on a machine with cores to spare (the video pipeline
+does so); only the carrying of colors has to go frame after frame.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -31,11 +36,43 @@ def gray_histogram(gray: np.ndarray) -> np.ndarray:
     return cv2.calcHist([gray], [0], None, [HISTOGRAM_BINS], [0, 256])
 
 
+@dataclass(frozen=True)
+class Motion:
+    """How a frame follows the one before it: `cut` names why a scene starts here ("histogram" or
+    "motion"), else `confidence` (H, W) and the sampling positions `xs`, `ys` say where each pixel
+    was and how far to trust that. A video's first frame has no motion (`first`)."""
+
+    first: bool = False
+    cut: str | None = None
+    confidence: np.ndarray | None = None
+    xs: np.ndarray | None = None
+    ys: np.ndarray | None = None
+
+
+def measure_motion(previous_gray: np.ndarray | None, gray: np.ndarray) -> Motion:
+    """The `Motion` from `previous_gray` to `gray` (uint8, same size); safe to call from several threads."""
+    if previous_gray is None:
+        return Motion(first=True)
+    distance = cv2.compareHist(gray_histogram(previous_gray), gray_histogram(gray), cv2.HISTCMP_BHATTACHARYYA)
+    if distance > CUT_HISTOGRAM_DISTANCE:
+        return Motion(cut="histogram")
+    # A DIS instance of its own: one used on frames of another size gives other flows, and creating it costs nothing.
+    estimator = FlowEstimator()
+    backward = estimator.flow(gray, previous_gray)
+    forward = estimator.flow(previous_gray, gray)
+    confidence = trust(gray, previous_gray, backward, forward)
+    if float(confidence.mean()) < CUT_TRUSTED_SHARE:
+        return Motion(cut="motion")
+    xs, ys = sample_positions(backward)
+    return Motion(confidence=confidence, xs=xs, ys=ys)
+
+
 class TemporalStabilizer:
     """Feed frames in order: `(gray, ab) -> stabilized ab`; `cuts` lists the frames that began a scene.
 
     `gray` is the frame's uint8 gray at the working size (H, W) and `ab` the prediction there
-    (2, H, W) float32.
+    (2, H, W) float32. `motion`, when given, is `measure_motion(previous frame's gray, gray)`
+    measured ahead; the result is the same as without it.
     """
 
     def __init__(self, carry: float | None = None) -> None:
@@ -43,42 +80,30 @@ class TemporalStabilizer:
         if not 0.0 <= carry < 1.0:
             raise ValueError(f"carry must be in [0, 1), got {carry}")
         self.carry = carry
-        self.flow = FlowEstimator()
         self.cuts: list[int] = []
         self._frame = -1
-        # gray, histogram, result ab, and per pixel how many frames its color averages (its age)
-        self._previous: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        # gray, result ab, and per pixel how many frames its color averages (its age)
+        self._previous: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
-    def is_cut(self, histogram: np.ndarray) -> bool:
-        if self._previous is None:
-            return False
-        distance = cv2.compareHist(self._previous[1], histogram, cv2.HISTCMP_BHATTACHARYYA)
-        return distance > CUT_HISTOGRAM_DISTANCE
-
-    def __call__(self, gray: np.ndarray, ab: np.ndarray) -> np.ndarray:
+    def __call__(self, gray: np.ndarray, ab: np.ndarray, motion: Motion | None = None) -> np.ndarray:
         self._frame += 1
-        histogram = gray_histogram(gray)
+        if motion is None:
+            motion = measure_motion(None if self._previous is None else self._previous[0], gray)
         result, age = ab, np.ones(gray.shape, np.float32)
-        if self._previous is not None and self.is_cut(histogram):
-            self._start_scene("histogram")
-        elif self._previous is not None:
-            previous_gray, _, previous_ab, previous_age = self._previous
-            backward = self.flow.flow(gray, previous_gray)
-            forward = self.flow.flow(previous_gray, gray)
-            confidence = trust(gray, previous_gray, backward, forward)
-            if float(confidence.mean()) < CUT_TRUSTED_SHARE:
-                self._start_scene("motion")
-            else:
-                xs, ys = sample_positions(backward)
-                carried_age = cv2.remap(previous_age, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-                # A running mean while a point is young (1/2, 2/3, ...), then at most `carry`.
-                weight = confidence * np.minimum(self.carry, carried_age / (carried_age + 1))
-                result = np.empty_like(ab)
-                for channel in range(2):
-                    carried = cv2.remap(previous_ab[channel], xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-                    result[channel] = ab[channel] + weight * (carried - ab[channel])
-                age = np.minimum(1 + confidence * carried_age, MAX_AGE)
-        self._previous = (gray, histogram, result, age)
+        if motion.cut is not None:
+            self._start_scene(motion.cut)
+        elif not motion.first and self._previous is not None:
+            _, previous_ab, previous_age = self._previous
+            xs, ys, confidence = motion.xs, motion.ys, motion.confidence
+            carried_age = cv2.remap(previous_age, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            # A running mean while a point is young (1/2, 2/3, ...), then at most `carry`.
+            weight = confidence * np.minimum(self.carry, carried_age / (carried_age + 1))
+            result = np.empty_like(ab)
+            for channel in range(2):
+                carried = cv2.remap(previous_ab[channel], xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                result[channel] = ab[channel] + weight * (carried - ab[channel])
+            age = np.minimum(1 + confidence * carried_age, MAX_AGE)
+        self._previous = (gray, result, age)
         return result
 
     def _start_scene(self, why: str) -> None:

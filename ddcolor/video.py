@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -26,7 +27,7 @@ import torch
 from ddcolor.lab import to_lab
 from ddcolor.pipeline import DEFAULT_UPSAMPLE, Colorizer, PostSteps, check_input_size, compose, model_input
 from ddcolor.resample import upsample_ab
-from ddcolor.stabilize import TemporalStabilizer
+from ddcolor.stabilize import Motion, TemporalStabilizer, measure_motion
 
 log = logging.getLogger("ddcolor")
 
@@ -40,6 +41,7 @@ VIDEO_OPTIONS = {
 AUDIO_COPYABLE = {"mp4": ("aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"), "webm": ("opus", "vorbis")}
 AUDIO_ENCODERS = {"mp4": ("aac", 48_000), "webm": ("libopus", 48_000)}
 DEFAULT_BATCH_SIZE = 4
+MAX_MOTION_WORKERS = 8  # threads beyond the frames of one batch would sit idle
 
 Progress = Callable[[int, int | None], None]
 
@@ -219,42 +221,71 @@ def _silenced(logger_name: str, silence: bool) -> Iterator[None]:
         logger.disabled = was_disabled
 
 
+def motion_workers() -> int:
+    """Threads that measure motion ahead: the cores left beside the one that decodes and encodes."""
+    return max(1, min(MAX_MOTION_WORKERS, (os.cpu_count() or 1) - 1))
+
+
 class _FrameColorizer:
     """Model batches -> (reference) -> stabilization -> full-resolution frames, in order.
 
     The reference and the stabilizer go frame after frame in one worker thread, while this thread
     brings the frames already done to full size (and the caller encodes them): with a fast model
-    (a GPU) the stabilizer would otherwise add its whole time to every frame.
+    (a GPU) the stabilizer would otherwise add its whole time to every frame. The motion the
+    stabilizer needs (two optical flows per frame, most of its time) depends on the grays alone,
+    so it is measured for the whole batch at once, in parallel, while the model runs.
     """
 
     def __init__(self, colorizer: Colorizer, size: int, steps: PostSteps, stabilizer: TemporalStabilizer | None):
         self.colorizer, self.size, self.steps, self.stabilizer = colorizer, size, steps, stabilizer
         self.frames_done = 0
+        self.previous_gray: np.ndarray | None = None
+        self.steps_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ddcolor-video-steps")
+        self.motion_pool = (
+            ThreadPoolExecutor(max_workers=motion_workers(), thread_name_prefix="ddcolor-video-motion")
+            if stabilizer is not None
+            else None
+        )
+
+    def close(self) -> None:
+        """Stop the work not yet begun (after a failed encode, say) and end the threads."""
+        for pool in (self.steps_worker, self.motion_pool):
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
 
     def __call__(self, frames: list[np.ndarray]) -> Iterator[np.ndarray]:
-        batch = torch.from_numpy(np.stack([model_input(frame, self.size) for frame in frames]))
-        predicted = [ab.numpy() for ab in self.colorizer.predict_ab(batch)]
         if self.steps.reference_lab is None and self.stabilizer is None:
-            for frame, ab in zip(frames, predicted, strict=True):
+            for frame, ab in zip(frames, self._predict(frames), strict=True):
                 yield compose(frame, upsample_ab(ab, frame.shape[:2], DEFAULT_UPSAMPLE))
             return
-        worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ddcolor-video-steps")
-        try:
-            steady = [worker.submit(self._steps, frame, ab) for frame, ab in zip(frames, predicted, strict=True)]
-            for frame, future in zip(frames, steady, strict=True):
-                yield compose(frame, upsample_ab(future.result(), frame.shape[:2], DEFAULT_UPSAMPLE))
-        finally:
-            worker.shutdown(cancel_futures=True)  # a failed encode stops the frames not yet begun
+        smalls = [cv2.resize(frame, (self.size, self.size), interpolation=cv2.INTER_AREA) for frame in frames]
+        motions: list[tuple[np.ndarray, Future[Motion]] | None] = [None] * len(frames)
+        if self.motion_pool is not None:
+            for index, small in enumerate(smalls):
+                gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+                motions[index] = gray, self.motion_pool.submit(measure_motion, self.previous_gray, gray)
+                self.previous_gray = gray
+        steady = [
+            self.steps_worker.submit(self._steps, small, ab, motion)
+            for small, ab, motion in zip(smalls, self._predict(frames), motions, strict=True)
+        ]
+        for frame, future in zip(frames, steady, strict=True):
+            yield compose(frame, upsample_ab(future.result(), frame.shape[:2], DEFAULT_UPSAMPLE))
 
-    def _steps(self, frame: np.ndarray, ab: np.ndarray) -> np.ndarray:
-        """The reference and the stabilizer at the working size, for frames in order."""
-        small = cv2.resize(frame, (self.size, self.size), interpolation=cv2.INTER_AREA)
+    def _predict(self, frames: list[np.ndarray]) -> list[np.ndarray]:
+        batch = torch.from_numpy(np.stack([model_input(frame, self.size) for frame in frames]))
+        return [ab.numpy() for ab in self.colorizer.predict_ab(batch)]
+
+    def _steps(self, small: np.ndarray, ab: np.ndarray, motion: tuple[np.ndarray, Future[Motion]] | None) -> np.ndarray:
+        """The reference and the stabilizer (given the frame's gray and its motion) at the working
+        size, for frames in order."""
         if self.steps.reference_lab is not None:
             with _silenced(TRANSFER_LOG, self.frames_done > 0):  # the transfer's line once, not per frame
                 recolored = self.steps.apply(compose(small, ab))
             ab = np.ascontiguousarray(to_lab(recolored).transpose(2, 0, 1)[1:])
-        if self.stabilizer is not None:
-            ab = self.stabilizer(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), ab)
+        if self.stabilizer is not None and motion is not None:
+            gray, measured = motion
+            ab = self.stabilizer(gray, ab, measured.result())
         self.frames_done += 1
         return ab
 
@@ -308,13 +339,14 @@ def colorize_video(
         reference=reference, reference_method=reference_method, reference_strength=reference_strength
     )
     container = _open_input(source)
+    frame_colorizer = _FrameColorizer(colorizer, size, steps, TemporalStabilizer() if stabilize else None)
     try:
         check_limits(container, limits or VideoLimits())
         return _run(
             container,
             destination,
             output_format,
-            _FrameColorizer(colorizer, size, steps, TemporalStabilizer() if stabilize else None),
+            frame_colorizer,
             max(1, batch_size),
             limits or VideoLimits(),
             progress,
@@ -324,6 +356,7 @@ def colorize_video(
         destination.unlink(missing_ok=True)  # no half-written video left behind
         raise
     finally:
+        frame_colorizer.close()
         container.close()
 
 

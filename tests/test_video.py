@@ -4,6 +4,7 @@ without crossing cuts, bad files fail clearly; the command line and the Cog pred
 from __future__ import annotations
 
 import statistics
+from concurrent.futures import ThreadPoolExecutor
 
 import av
 import cv2
@@ -14,7 +15,7 @@ from cog_server import data_url, decode_data_url
 from conftest import gradient_photo
 from ddcolor.cli import main
 from ddcolor.pipeline import Colorizer
-from ddcolor.stabilize import TemporalStabilizer
+from ddcolor.stabilize import TemporalStabilizer, measure_motion
 from ddcolor.video import VideoLimits, colorize_video
 from video_clips import Shot, audio_samples, read_frames, write_video
 from video_quality import Clip, TruthModel, ab_distances, warping_error
@@ -127,6 +128,22 @@ def test_the_stabilizer_returns_the_prediction_itself_at_a_cut():
         stabilizer(bright, rng.normal(0, 20, (2, 32, 32)).astype(np.float32))
     new_scene = rng.normal(0, 20, (2, 32, 32)).astype(np.float32)
     assert np.array_equal(stabilizer(dark, new_scene), new_scene) and stabilizer.cuts == [3]
+
+
+def test_motion_measured_ahead_in_parallel_gives_the_same_colors_as_in_place():
+    shot = pan(10)
+    grays = gray_frames(shot, 96, 72) + [gray // 3 for gray in gray_frames(pan(4, seed=7), 96, 72)]  # a cut at 10
+    rng = np.random.default_rng(1)
+    predictions = [rng.normal(0, 20, (2, 72, 96)).astype(np.float32) for _ in grays]
+    in_place = TemporalStabilizer()
+    expected = [in_place(gray, ab) for gray, ab in zip(grays, predictions, strict=True)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        motions = list(pool.map(measure_motion, [None, *grays[:-1]], grays))
+    ahead = TemporalStabilizer()
+    results = [ahead(gray, ab, motion) for gray, ab, motion in zip(grays, predictions, motions, strict=True)]
+    assert all(np.array_equal(a, b) for a, b in zip(results, expected, strict=True))
+    assert ahead.cuts == in_place.cuts == [10]
+    assert not np.allclose(results[5], predictions[5], atol=1.0)  # colors were carried along the motion
 
 
 def bad_file(tmp_path, kind: str):
