@@ -14,7 +14,9 @@ Look-alike matches have one more tell: they crowd. A view of the same scene spre
 the reference about as evenly as the scene allows, while loose look-alikes pile onto a few textures
 of it (a furry cat onto a stained tissue's grain, a clear sky onto one band of a gradient), so a
 whole photo takes the colours of a small part of the reference. How crowded the matched places are,
-over the whole photo, scales all its confidences down (`crowding`), and the reference's palette takes over.
+over the whole photo, scales all its confidences down (`crowding`), and the reference's palette takes over,
+unless most of the matches come back (below): a view of the scene's own can crowd too, where it shows
+the part behind the target's wide background as a thin strip.
 Within a flat region of the reference (a clear sky, a wall), though, every pixel looks alike and which
 of them a match lands on is a tie, so there a place is the whole region.
 
@@ -70,6 +72,11 @@ ROUND_TRIP_FROM, ROUND_TRIP_FULL = 0.20, 0.30
 # have a median share of 0.49-0.76 per pair, wrong ones (over 12) 0.11-0.37; none of the weight up to the
 # first, all from the second on. (As a factor of the confidence itself this cost gray targets: in flat regions a round
 # trip is a tie, and their right matches lost weight to the palette.)
+# Crowding is excused where most round trips come back (none of it from the first share, all from the
+# second): then the matches are the scene's own, and they crowd only because the reference shows the part
+# of the scene they lie in smaller (a zoomed view whose strip of background the target's wide one falls
+# on). Unrelated photos' round trips come back at most 0.36 on every part; crops and zooms at 0.39-0.57.
+CROWDING_EXCUSED = (0.38, 0.45)
 MUTUAL_SIGMA = 4.0
 MUTUAL_FROM, MUTUAL_FULL = 0.1, 0.4
 
@@ -251,7 +258,8 @@ def mutual_share(here: torch.Tensor, returned: torch.Tensor, shape: tuple[int, i
 def match_colors(target_features: np.ndarray, reference_features: np.ndarray, reference_lab: np.ndarray) -> Matches:
     """For each target pixel: the weighted ab of its nearest reference pixels; the confidence of
     that match in [0, 1], judged pixel by pixel, smoothed a little (no speckles), and scaled down as
-    a whole when the matches crowd onto a small part of the reference or do not match back; and how
+    a whole when the matches crowd onto a small part of the reference (unless most of them match
+    back: CROWDING_EXCUSED) or do not match back; and how
     mutual the matches around it are. `reference_lab` is the reduced reference: its a, b are the
     colours, its L bounds the regions of `crowding`."""
     shape = target_features.shape[:2]
@@ -271,8 +279,9 @@ def match_colors(target_features: np.ndarray, reference_features: np.ndarray, re
     confidence = _ramp(distance, FAR_DISTANCE, NEAR_DISTANCE)
     confidence = cv2.GaussianBlur(confidence.astype(np.float32), (0, 0), CONFIDENCE_SIGMA)
     crowded = crowding(index.numpy(), weights.reshape(-1, k).numpy(), confidence, reference_lab[:, :, 0])
-    confidence *= float(_ramp(np.array(crowded), CROWDED_FULL, CROWDED_FROM))
     here, returned = round_trips(t, r, shape[1], nearest=index[:, 0])
-    confidence *= float(_ramp(returned.float().mean().numpy(), ROUND_TRIP_FROM, ROUND_TRIP_FULL))
+    came_back = returned.float().mean().numpy()
+    uncrowded = max(_ramp(np.array(crowded), CROWDED_FULL, CROWDED_FROM), _ramp(came_back, *CROWDING_EXCUSED))
+    confidence *= float(uncrowded) * float(_ramp(came_back, ROUND_TRIP_FROM, ROUND_TRIP_FULL))
     mutual = _ramp(mutual_share(here, returned, shape), MUTUAL_FROM, MUTUAL_FULL)
     return Matches(matched.reshape(*shape, 2).numpy(), confidence, mutual)
