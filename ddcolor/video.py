@@ -41,7 +41,7 @@ VIDEO_OPTIONS = {
 AUDIO_COPYABLE = {"mp4": ("aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"), "webm": ("opus", "vorbis")}
 AUDIO_ENCODERS = {"mp4": ("aac", 48_000), "webm": ("libopus", 48_000)}
 DEFAULT_BATCH_SIZE = 4
-MAX_MOTION_WORKERS = 8  # threads beyond the frames of one batch would sit idle
+MAX_MOTION_WORKERS = 8  # at most; no more work at once than a batch has frames (DEFAULT_BATCH_SIZE 4)
 
 Progress = Callable[[int, int | None], None]
 

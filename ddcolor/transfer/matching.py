@@ -67,16 +67,16 @@ ROUND_TRIP_STEP = 11  # the share is measured on every 11th target pixel: 1450 o
 # all from the second on. On the tuning part (both photos at the same working size) unrelated photos reach
 # 0.00-0.20, views of the same scene 0.32-1.00 (halves, which share no pixel, the least).
 ROUND_TRIP_FROM, ROUND_TRIP_FULL = 0.20, 0.30
+# Crowding is excused where most round trips come back (none of it from the first share, all from the
+# second): then the matches are the scene's own, and they crowd only because the reference shows the part
+# of the scene they lie in smaller (a zoomed view whose strip of background the target's wide one falls
+# on). Unrelated photos' round trips come back at most 0.36 on every part, crops and zooms at 0.39 and up.
+CROWDING_EXCUSED = (0.38, 0.45)
 # Mutual matches (see `mutual_share`): the share of the round trips within MUTUAL_SIGMA target pixels that
 # come back. On the tuning part's crops and shifted views, right matches (within 6 CIEDE2000 of the truth)
 # have a median share of 0.49-0.76 per pair, wrong ones (over 12) 0.11-0.37; none of the weight up to the
 # first, all from the second on. (As a factor of the confidence itself this cost gray targets: in flat regions a round
 # trip is a tie, and their right matches lost weight to the palette.)
-# Crowding is excused where most round trips come back (none of it from the first share, all from the
-# second): then the matches are the scene's own, and they crowd only because the reference shows the part
-# of the scene they lie in smaller (a zoomed view whose strip of background the target's wide one falls
-# on). Unrelated photos' round trips come back at most 0.36 on every part; crops and zooms at 0.39-0.57.
-CROWDING_EXCUSED = (0.38, 0.45)
 MUTUAL_SIGMA = 4.0
 MUTUAL_FROM, MUTUAL_FULL = 0.1, 0.4
 
