@@ -40,9 +40,8 @@ def gray_histogram(gray: np.ndarray) -> np.ndarray:
 class Motion:
     """How a frame follows the one before it: `cut` names why a scene starts here ("histogram" or
     "motion"), else `confidence` (H, W) and the sampling positions `xs`, `ys` say where each pixel
-    was and how far to trust that. A video's first frame has no motion (`first`)."""
+    was and how far to trust that. A video's first frame has none of them: nothing to carry."""
 
-    first: bool = False
     cut: str | None = None
     confidence: np.ndarray | None = None
     xs: np.ndarray | None = None
@@ -52,11 +51,11 @@ class Motion:
 def measure_motion(previous_gray: np.ndarray | None, gray: np.ndarray) -> Motion:
     """The `Motion` from `previous_gray` to `gray` (uint8, same size); safe to call from several threads."""
     if previous_gray is None:
-        return Motion(first=True)
+        return Motion()
     distance = cv2.compareHist(gray_histogram(previous_gray), gray_histogram(gray), cv2.HISTCMP_BHATTACHARYYA)
     if distance > CUT_HISTOGRAM_DISTANCE:
         return Motion(cut="histogram")
-    # A DIS instance of its own: one used on frames of another size gives other flows, and creating it costs nothing.
+    # A DIS instance of its own: one used on frames of another size gives other flows; creating one costs little.
     estimator = FlowEstimator()
     backward = estimator.flow(gray, previous_gray)
     forward = estimator.flow(previous_gray, gray)
@@ -92,7 +91,7 @@ class TemporalStabilizer:
         result, age = ab, np.ones(gray.shape, np.float32)
         if motion.cut is not None:
             self._start_scene(motion.cut)
-        elif not motion.first and self._previous is not None:
+        elif motion.confidence is not None and self._previous is not None:
             _, previous_ab, previous_age = self._previous
             xs, ys, confidence = motion.xs, motion.ys, motion.confidence
             carried_age = cv2.remap(previous_age, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
