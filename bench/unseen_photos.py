@@ -14,9 +14,11 @@ stereo pair), a graffiti wall (from two viewpoints), toys on a table (two frames
 Leuven street (two exposures), a butterfly, a squirrel, a footballer, an ornate house against the sky.
 The sixth: a man's portrait (mahotas' demo photo), and from Kivy's examples a cat asleep behind a
 mug, the arches of a ruined abbey against the sky, people on a rooftop (an optical illusion), kiwi
-fruits, glass towers at night.
+fruits, glass towers at night. The seventh, from OpenCV's sample photos again (none of them read before):
+a mandrill's face, cut fruits, an office building, a dog, a notebook (and the same photo edited), books
+on a floor (a stereo pair), a town from the air (from two viewpoints), a car's rear lights, sweets.
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|second|third|fourth|fifth|sixth] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|seventh] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -120,6 +122,24 @@ PHOTO_SETS = {
                 ("canvas/kiwi.jpg", "kiwis.jpg"),
                 ("widgets/cityCC0.png", "towers_at_night.png"),
             )
+        ),
+    ),
+    "seventh": from_source(
+        OPENCV_SOURCE,
+        "opencv/samples/data",
+        (
+            ("baboon.jpg", "mandrill.jpg"),
+            ("fruits.jpg", "fruits.jpg"),
+            ("building.jpg", "office_building.jpg"),
+            ("chicky_512.png", "dog.png"),
+            ("ela_original.jpg", "notebook.jpg"),
+            ("ela_modified.jpg", "notebook.edited.jpg"),
+            ("left.jpg", "books.jpg"),
+            ("right.jpg", "books.stereo.jpg"),
+            ("aero1.jpg", "town_from_the_air.jpg"),
+            ("aero3.jpg", "town_from_the_air.other-viewpoint.jpg"),
+            ("licenseplate_motion.jpg", "car_lights.jpg"),
+            ("smarties.png", "sweets.png"),
         ),
     ),
 }
