@@ -13,9 +13,7 @@ traceback and saves the input under `--artifacts`.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import atheris
@@ -52,27 +50,26 @@ def main() -> None:
     parser.add_argument("--artifacts", type=Path, default=Path("fuzz-findings"), help="where findings are saved")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="ddcolor-fuzz-") as scratch:
-        work, seeds = Path(scratch) / "work", Path(scratch) / "seeds"
-        work.mkdir()
-        seeds.mkdir()
-        for path in SEEDS.iterdir():
-            if path.is_file() and path.suffix != ".json":  # dangling links and the outcome list are not seeds
-                shutil.copyfile(path, seeds / path.name)
-        args.artifacts.mkdir(parents=True, exist_ok=True)
-        libfuzzer_args = [
-            sys.argv[0],
-            f"-runs={args.runs}",
-            f"-timeout={args.timeout}",
-            f"-max_len={args.max_len}",
-            "-rss_limit_mb=8192",
-            f"-artifact_prefix={args.artifacts.resolve()}/",
-            "-print_final_stats=1",
-            str(work),
-            str(seeds),
-        ]
-        atheris.Setup(libfuzzer_args, check_one_input)
-        atheris.Fuzz()
+    # The seeds go to libFuzzer as a list of files, not a copied corpus folder: libFuzzer ends the process
+    # with exit() when its runs are done, so a temporary folder would never be removed (each run left one).
+    seeds = [
+        str(path)
+        for path in sorted(SEEDS.iterdir())
+        if path.is_file() and path.suffix != ".json"  # dangling links and the outcome list are not seeds
+    ]
+    args.artifacts.mkdir(parents=True, exist_ok=True)
+    libfuzzer_args = [
+        sys.argv[0],
+        f"-runs={args.runs}",
+        f"-timeout={args.timeout}",
+        f"-max_len={args.max_len}",
+        "-rss_limit_mb=8192",
+        f"-artifact_prefix={args.artifacts.resolve()}/",
+        "-print_final_stats=1",
+        f"-seed_inputs={','.join(seeds)}",
+    ]
+    atheris.Setup(libfuzzer_args, check_one_input)
+    atheris.Fuzz()
 
 
 if __name__ == "__main__":

@@ -25,12 +25,17 @@ def test_a_short_soak_keeps_answering_and_leaves_nothing_behind(cog_server):
     assert report.files_left == []
 
 
-def test_fuzzing_the_decoder_finds_nothing(tmp_path):
-    command = [sys.executable, "fuzz/decode_image.py", "--runs", "3000", "--artifacts", str(tmp_path)]
-    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+def test_fuzzing_the_decoder_finds_nothing_and_leaves_nothing_behind(tmp_path):
+    findings, scratch = tmp_path / "findings", tmp_path / "tmp"
+    scratch.mkdir()
+    command = [sys.executable, "fuzz/decode_image.py", "--runs", "3000", "--artifacts", str(findings)]
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
     assert run.returncode == 0, run.stderr[-3000:]
     assert "Done 3000 runs" in run.stderr
-    assert list(tmp_path.iterdir()) == []  # no crash or timeout inputs saved
+    assert "seed corpus: files: " in run.stderr  # the corpus photos were read as seeds
+    assert list(findings.iterdir()) == []  # no crash or timeout inputs saved
+    assert list(scratch.iterdir()) == []  # no temporary files left (the process ends in libFuzzer's exit())
 
 
 def test_fuzzing_the_http_api_finds_no_server_error(cog_server, tmp_path):
