@@ -225,8 +225,8 @@ def test_the_color_map_is_trusted_only_when_it_explains_most_confident_matches()
     lab = np.concatenate((rng.uniform(20, 80, (60, 60, 1)), rng.normal(0, 8, (60, 60, 2))), axis=2)
     turn = np.array([[0.0, -2.0], [2.0, 0.0]])  # hue turned a quarter, chroma doubled
     mapped = lab[:, :, 1:] @ turn.T + np.array([5.0, -3.0]) + rng.normal(0, 1, (60, 60, 2))
-    wrong = rng.random((60, 60)) < 0.25  # a quarter of the matches landed on other regions
-    mapped[wrong] = rng.uniform(-60, 60, (int(wrong.sum()), 2))
+    wrong = rng.random((60, 60)) < 0.25  # a quarter of the matches landed on other regions: their colors
+    mapped[wrong] = mapped.reshape(-1, 2)[rng.permutation(mapped[:, :, 0].size)[: int(wrong.sum())]]
     sure = fit_color_map(lab, mapped, np.ones((60, 60)))
     assert sure.trust == 1.0 and np.allclose(sure.affine[:, :2], turn, atol=0.1)
     assert sure.affine[:, 2] == pytest.approx([5.0, -3.0], abs=0.5)
@@ -264,7 +264,36 @@ def test_a_map_is_trusted_when_it_keeps_the_variety_of_noisy_matches():
     noisy = lab[:, :, 1:] @ turn.T + rng.normal(0, 10, (60, 60, 2))
     color_map = fit_color_map(lab, noisy, np.ones((60, 60)))
     assert color_map.explained < 0.4 and color_map.trust == 1.0
+    linear = color_map.affine[:, :2]
+    assert np.allclose(linear / np.sqrt(np.linalg.det(linear)), turn / 2, atol=0.05)  # hue turned a quarter
+    # The photo's colors through the map take the matches' variety, here the noise's too (18% over the true
+    # colors'): right for matches that are colors of the scene, as the matcher's are (next test).
+    assert mapped_spread(color_map, lab) == pytest.approx(mapped_spread(None, noisy), rel=0.02)
+
+
+def test_a_map_fitted_to_partly_wrong_matches_keeps_the_variety_of_the_colors_matched():
+    # Matches of a view from elsewhere: the right color give or take a little where they are right,
+    # another color of the scene where they are wrong (40%). A least-squares map is flattened by the
+    # wrong ones (regression dilution); the map keeps the matched colors' variety, which is the true one.
+    rng = np.random.default_rng(3)
+    lab = np.concatenate((rng.uniform(20, 80, (60, 60, 1)), rng.normal(0, 8, (60, 60, 2))), axis=2)
+    turn = np.array([[0.0, -2.0], [2.0, 0.0]])
+    true_colors = lab[:, :, 1:] @ turn.T + np.array([5.0, -3.0])
+    matched = true_colors + rng.normal(0, 6, (60, 60, 2))
+    wrong = rng.random((60, 60)) < 0.4
+    matched[wrong] = true_colors.reshape(-1, 2)[rng.permutation(wrong.size)[: int(wrong.sum())]]
+    color_map = fit_color_map(lab, matched, np.ones((60, 60)))
+    assert color_map.trust == 1.0
+    assert mapped_spread(color_map, lab) == pytest.approx(mapped_spread(None, true_colors), rel=0.1)
     assert np.allclose(color_map.affine[:, :2], turn, atol=0.2)
+    assert color_map.affine[:, 2] == pytest.approx([5.0, -3.0], abs=1.0)
+
+
+def mapped_spread(color_map, lab_or_ab: np.ndarray) -> float:
+    """Root-mean-square distance of the colors (a photo's through `color_map`, or given a, b) from their mean."""
+    ab = lab_or_ab if color_map is None else color_map.apply(lab_or_ab, trust=1.0)
+    ab = ab.reshape(-1, 2)
+    return float(np.sqrt(((ab - ab.mean(0)) ** 2).sum(1).mean()))
 
 
 def test_matches_that_agree_with_their_neighbours_win_over_scattered_ones():
