@@ -17,8 +17,11 @@ mug, the arches of a ruined abbey against the sky, people on a rooftop (an optic
 fruits, glass towers at night. The seventh, from OpenCV's sample photos again (none of them read before):
 a mandrill's face, cut fruits, an office building, a dog, a notebook (and the same photo edited), books
 on a floor (a stereo pair), a town from the air (from two viewpoints), a car's rear lights, sweets.
+The eighth, from OpenCV's and Pillow's sources again (none of them read before): an apple, an orange,
+Van Gogh's Starry Night, a circuit board, objects on a desk, a winter forest (a stereo pair), a sign on
+a wall against the sky, a beach, a propeller plane on a grass field.
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|seventh] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|eighth] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -140,6 +143,29 @@ PHOTO_SETS = {
             ("aero3.jpg", "town_from_the_air.other-viewpoint.jpg"),
             ("licenseplate_motion.jpg", "car_lights.jpg"),
             ("smarties.png", "sweets.png"),
+        ),
+    ),
+    "eighth": (
+        *from_source(
+            OPENCV_SOURCE,
+            "opencv/samples/data",
+            (
+                ("apple.jpg", "apple.jpg"),
+                ("orange.jpg", "orange.jpg"),
+                ("starry_night.jpg", "starry_night.jpg"),
+                ("board.jpg", "circuit_board.jpg"),
+                ("stuff.jpg", "desk.jpg"),
+            ),
+        ),
+        *from_source(
+            PILLOW_SOURCE,
+            "Tests/images",
+            (
+                ("frozenpond.mpo", "winter_forest.mpo"),
+                ("iptc.jpg", "sign.jpg"),
+                ("icc_profile_big.jpg", "beach.jpg"),
+                ("exif_typeerror.jpg", "airplane.jpg"),
+            ),
         ),
     ),
 }
