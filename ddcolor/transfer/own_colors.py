@@ -5,7 +5,8 @@ A faded print, a color cast or a wrong white balance changes a photo's a, b by r
 map for the whole photo. The target's a, b then still hold its hue structure pixel by pixel, which
 the region matches (computed from lightness alone, at a reduced size) can only approximate. So a
 single affine map from the target's a, b to the matched a, b is fitted, weighted by the match
-confidence and by how mutual the matches are; the share of the matches it explains or the share of
+confidence and by how mutual the matches are, and stretched to the matched colors' spread (the wrong
+matches among them would otherwise flatten it); the share of the matches it explains or the share of
 their variety it keeps, and how much of the photo matched, say how far to trust it. Where it is
 trusted, the photo takes its own colors through that map, at full resolution and with all their
 detail; a gray target (no colors to map) or an unrelated reference (matches that no single map
@@ -99,7 +100,8 @@ def fit_color_map(
     the fit is robust besides (iteratively reweighted, Cauchy weights). Its trust grows with the
     share of the confident mutual matches it explains to within INLIER_DISTANCE or with the share of
     their spread it keeps (KEPT_SPREAD_RIGHT), and with how much of the photo matched (or, for a
-    photo matched only in part, with how consistently its matches follow the map).
+    photo matched only in part, with how consistently its matches follow the map). The map returned
+    is then stretched to the matched colors' spread (`_with_spread_of`); the trust is the fit's own.
     """
     if own_chroma(target_lab) < MIN_CHROMA:
         return IDENTITY
