@@ -113,8 +113,9 @@ def fit_color_map(
     wanted = matched_ab.reshape(-1, 2).astype(np.float64)
     inputs = np.concatenate((ab, np.ones((len(ab), 1))), axis=1)
     affine, explained = _robust_fit(inputs, wanted, weight)
-    kept = _spread(inputs @ affine.T, weight) / max(_spread(wanted, weight), 1e-6)
-    affine = _with_spread_of(affine, inputs, wanted, weight)
+    mapped = inputs @ affine.T
+    kept = _spread(mapped, weight) / max(_spread(wanted, weight), 1e-6)
+    affine = _with_spread_of(affine, inputs, mapped, wanted, weight)
     right = max(_ramp(explained, TRUST_FROM, TRUST_FULL), _ramp(kept, *KEPT_SPREAD_RIGHT))
     matched = max(
         _ramp(float(confidence.mean()), *MATCHED_FROM_FULL),
@@ -136,8 +137,11 @@ def _sqrtm(matrix: np.ndarray) -> np.ndarray:
     return (vectors * np.sqrt(np.maximum(values, 0.0))) @ vectors.T
 
 
-def _with_spread_of(affine: np.ndarray, inputs: np.ndarray, wanted: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """`affine` stretched about the mean of the colors it maps, so that they have the covariance of `wanted`.
+def _with_spread_of(
+    affine: np.ndarray, inputs: np.ndarray, mapped: np.ndarray, wanted: np.ndarray, weight: np.ndarray
+) -> np.ndarray:
+    """`affine` stretched about the mean of the colors it maps (`mapped`: `inputs` through it), so that
+    they have the covariance of `wanted`.
 
     A least-squares fit to matches of which some are wrong (another object of the scene, a view
     from elsewhere) is flattened toward the mean: the wrong matches carry no trace of the target's
@@ -148,7 +152,7 @@ def _with_spread_of(affine: np.ndarray, inputs: np.ndarray, wanted: np.ndarray, 
     transport map between the two). The mean stays the robust fit's: the plain mean of the matches
     would follow the wrong ones (on the third unseen set's shifted zooms of the bus: 2.4 -> 3.5).
     """
-    mean_mapped, cov_mapped = _covariance(inputs @ affine.T, weight)
+    mean_mapped, cov_mapped = _covariance(mapped, weight)
     _, cov_wanted = _covariance(wanted, weight)
     root = _sqrtm(cov_mapped)
     inverse_root = np.linalg.pinv(root, rcond=1e-6)
@@ -160,8 +164,7 @@ def _with_spread_of(affine: np.ndarray, inputs: np.ndarray, wanted: np.ndarray, 
 
 def _spread(ab: np.ndarray, weight: np.ndarray) -> float:
     """Weighted root-mean-square distance of (N, 2) colors from their weighted mean."""
-    mean = weight @ ab / weight.sum()
-    return float(np.sqrt(weight @ ((ab - mean) ** 2).sum(axis=1) / weight.sum()))
+    return float(np.sqrt(np.trace(_covariance(ab, weight)[1])))
 
 
 def _robust_fit(inputs: np.ndarray, wanted: np.ndarray, prior: np.ndarray) -> tuple[np.ndarray, float]:
