@@ -7,10 +7,13 @@ full size and joined with the full-resolution L, so the output keeps every detai
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
+import threading
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +40,18 @@ COMPILE_ENV = "DDCOLOR_COMPILE"  # "1": torch.compile the model (pays off only f
 
 class DeviceOutOfMemoryError(RuntimeError):
     """The GPU had no room for this batch; the message says what to change. The next call works."""
+
+
+@functools.cache
+def model_thread() -> ThreadPoolExecutor:
+    """The one thread that runs every model call in this process.
+
+    PyTorch keeps cuDNN's chosen algorithms per thread (its benchmark cache is thread-local), and
+    Cog runs `setup()` on the main thread but each prediction on a thread of its own choosing.
+    Called from those threads, `warm_up` would warm nothing, every new request thread would pay
+    the algorithm search again, and the same photo could come back one level different from one
+    request to the next (seen on an H100)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="ddcolor-model")
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
@@ -235,11 +250,17 @@ class Colorizer:
         return time.perf_counter() - started
 
     def predict_ab(self, model_input: torch.Tensor) -> torch.Tensor:
-        """Raw model ab for a batch of gray RGB inputs, as float32 on the CPU.
+        """Raw model ab for a batch of gray RGB inputs, as float32 on the CPU, computed on
+        `model_thread()` whichever thread asks.
 
         A GPU out-of-memory error becomes `DeviceOutOfMemoryError`, after the memory it held
         is released, so the next call starts clean.
         """
+        if threading.current_thread().name.startswith("ddcolor-model"):
+            return self._predict_ab_here(model_input)
+        return model_thread().submit(self._predict_ab_here, model_input).result()
+
+    def _predict_ab_here(self, model_input: torch.Tensor) -> torch.Tensor:
         try:
             with (
                 torch.inference_mode(),

@@ -109,6 +109,24 @@ def test_two_threads_colorizing_at_once_get_their_own_results(tiny_colorizer):
     assert not np.array_equal(expected[0], expected[1])
 
 
+def test_every_model_call_runs_on_one_thread_whichever_thread_asks(tiny_checkpoint):
+    """Cog warms up on its main thread and predicts on others; cuDNN's chosen algorithms are kept
+    per thread, so the warm-up and every request must share one."""
+    colorizer = Colorizer.from_checkpoint(tiny_checkpoint, model_size="tiny", input_size=64, device="cpu")
+    model_threads: list[int] = []
+    colorizer.model.register_forward_pre_hook(lambda *_: model_threads.append(threading.get_ident()))
+    photo = gradient_photo(48, 64)
+    expected = colorizer.colorize(photo)
+    results = []
+    for _ in range(2):
+        request = threading.Thread(target=lambda: results.append(colorizer.colorize(photo)))
+        request.start()
+        request.join()
+    assert len(model_threads) == 3 and len(set(model_threads)) == 1
+    assert model_threads[0] != threading.get_ident()
+    assert all(np.array_equal(result, expected) for result in results)
+
+
 def test_model_runs_at_any_size_divisible_by_32(tiny_colorizer):
     with torch.inference_mode():
         assert tiny_colorizer.model(torch.rand(2, 3, 64, 96)).shape == (2, 2, 64, 96)
