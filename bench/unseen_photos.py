@@ -24,8 +24,12 @@ The ninth, from the sources of OpenCV's contributed modules and of face_recognit
 before): a potted plant, a kitten, a robin, two men's portraits, the Sagrada Familia (from two
 viewpoints), a parking sign in a street, a pub's yellow front, a fight from the film Sintel (a stereo
 pair), a politician before flags, the same man in a room with a chandelier.
+The tenth, from the same two sources (none of them read before): an office corridor with a plant, a
+red brick house, a red bus in a street, a lecture room, road signs before trees, a shop sign under a
+concrete porch, a building among palms, a yellow barrier on a road, a politician in a room, the
+other politician speaking before a flag.
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|ninth] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|tenth] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -196,6 +200,27 @@ PHOTO_SETS = {
             FACE_RECOGNITION_SOURCE,
             "tests/test_images",
             (("obama.jpg", "politician_and_flags.jpg"), ("obama3.jpg", "chandelier_room.jpg")),
+        ),
+    ),
+    "tenth": (
+        *from_source(
+            OPENCV_CONTRIB_SOURCE,
+            "opencv_contrib",
+            (
+                ("samples/data/corridor.jpg", "corridor.jpg"),
+                ("modules/reg/samples/home.png", "brick_house.png"),
+                ("modules/dnn_objdetect/tutorials/images/bus.jpg", "red_bus.jpg"),
+                ("modules/bioinspired/tutorials/retina_model/images/studentsSample_input.jpg", "lecture_room.jpg"),
+                ("modules/text/samples/scenetext02.jpg", "road_signs.jpg"),
+                ("modules/text/samples/scenetext03.jpg", "shop_sign.jpg"),
+                ("modules/text/samples/scenetext04.jpg", "building_and_palms.jpg"),
+                ("modules/text/samples/scenetext05.jpg", "road_barrier.jpg"),
+            ),
+        ),
+        *from_source(
+            FACE_RECOGNITION_SOURCE,
+            "tests/test_images",
+            (("biden.jpg", "politician_in_a_room.jpg"), ("obama2.jpg", "politician_speaking.jpg")),
         ),
     ),
 }
