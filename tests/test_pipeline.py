@@ -109,6 +109,16 @@ def test_two_threads_colorizing_at_once_get_their_own_results(tiny_colorizer):
     assert not np.array_equal(expected[0], expected[1])
 
 
+def colorize_on_new_threads(colorizer: Colorizer, photo: np.ndarray, count: int) -> list[np.ndarray]:
+    """`photo` colorized `count` times, each on a new thread, as Cog runs its requests."""
+    results = []
+    for _ in range(count):
+        request = threading.Thread(target=lambda: results.append(colorizer.colorize(photo)))
+        request.start()
+        request.join()
+    return results
+
+
 def test_every_model_call_runs_on_one_thread_whichever_thread_asks(tiny_checkpoint):
     """Cog warms up on its main thread and predicts on others; cuDNN's chosen algorithms are kept
     per thread, so the warm-up and every request must share one."""
@@ -117,11 +127,7 @@ def test_every_model_call_runs_on_one_thread_whichever_thread_asks(tiny_checkpoi
     colorizer.model.register_forward_pre_hook(lambda *_: model_threads.append(threading.get_ident()))
     photo = gradient_photo(48, 64)
     expected = colorizer.colorize(photo)
-    results = []
-    for _ in range(2):
-        request = threading.Thread(target=lambda: results.append(colorizer.colorize(photo)))
-        request.start()
-        request.join()
+    results = colorize_on_new_threads(colorizer, photo, 2)
     assert len(model_threads) == 3 and len(set(model_threads)) == 1
     assert model_threads[0] != threading.get_ident()
     assert all(np.array_equal(result, expected) for result in results)
@@ -211,11 +217,7 @@ def test_on_the_gpu_the_same_photo_gets_the_same_colors_whichever_thread_asks(ti
     colorizer.warm_up()
     photo = gradient_photo(120, 160)
     expected = colorizer.colorize(photo)
-    results = []
-    for _ in range(3):
-        request = threading.Thread(target=lambda: results.append(colorizer.colorize(photo)))
-        request.start()
-        request.join()
+    results = colorize_on_new_threads(colorizer, photo, 3)
     assert all(np.array_equal(result, expected) for result in results)
 
 
