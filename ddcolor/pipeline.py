@@ -42,6 +42,9 @@ class DeviceOutOfMemoryError(RuntimeError):
     """The GPU had no room for this batch; the message says what to change. The next call works."""
 
 
+MODEL_THREAD_NAME = "ddcolor-model"
+
+
 @functools.cache
 def model_thread() -> ThreadPoolExecutor:
     """The one thread that runs every model call in this process.
@@ -51,7 +54,7 @@ def model_thread() -> ThreadPoolExecutor:
     Called from those threads, `warm_up` would warm nothing, every new request thread would pay
     the algorithm search again, and the same photo could come back one level different from one
     request to the next (seen on an H100)."""
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="ddcolor-model")
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix=MODEL_THREAD_NAME)
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
@@ -256,7 +259,7 @@ class Colorizer:
         A GPU out-of-memory error becomes `DeviceOutOfMemoryError`, after the memory it held
         is released, so the next call starts clean.
         """
-        if threading.current_thread().name.startswith("ddcolor-model"):
+        if threading.current_thread().name.startswith(MODEL_THREAD_NAME):  # already on it
             return self._predict_ab_here(model_input)
         return model_thread().submit(self._predict_ab_here, model_input).result()
 
