@@ -386,19 +386,20 @@ def test_views_of_one_scene_match_back_and_look_alikes_do_not():
     assert all(round_trip(*pair) <= ROUND_TRIP_FROM for pair in unrelated)
 
 
+def mean_match_confidence(target: np.ndarray, reference: np.ndarray) -> float:
+    """The mean confidence of the region matches (the share matched), at the transfer's working sizes."""
+    small = [resize_to_pixels(to_lab(view), WORK_PIXELS) for view in (target, reference)]
+    return float(match_colors(*matching_features(*small), small[1]).confidence.mean())
+
+
 def test_crowded_matches_that_come_back_keep_their_confidence(monkeypatch):
     """A zoomed view can show the part of the scene behind a target's wide background as a thin strip:
     the background's matches crowd onto it, rightly (the sixth unseen set's kiwis lost all their
     matches so). Matches that come back are the scene's own, so crowding does not count against them."""
     cat = photo("chelsea")
-    small = [resize_to_pixels(to_lab(view), WORK_PIXELS) for view in (cat[:, 20:], cat[:, ::-1])]
-
-    def mean_confidence() -> float:
-        return float(match_colors(*matching_features(*small), small[1]).confidence.mean())
-
-    as_measured = mean_confidence()
+    as_measured = mean_match_confidence(cat[:, 20:], cat[:, ::-1])
     monkeypatch.setattr(matching, "crowding", lambda *args: 2 * CROWDED_FULL)  # as crowded as look-alikes get
-    assert as_measured > 0.9 and mean_confidence() > 0.95 * as_measured
+    assert as_measured > 0.9 and mean_match_confidence(cat[:, 20:], cat[:, ::-1]) > 0.95 * as_measured
 
 
 def test_a_reference_zoomed_on_part_of_the_scene_keeps_the_matches_that_crowd_onto_it():
@@ -410,8 +411,7 @@ def test_a_reference_zoomed_on_part_of_the_scene_keeps_the_matches_that_crowd_on
     height, width = truth.shape[:2]
     part = truth[int(height * 0.4) : int(height * 0.4) + int(height * 0.6), : int(width * 0.6)]
     reference = cv2.resize(part, None, fx=1.3, fy=1.3, interpolation=cv2.INTER_LINEAR)
-    small = [resize_to_pixels(to_lab(view), WORK_PIXELS) for view in (truth, reference)]
-    assert float(match_colors(*matching_features(*small), small[1]).confidence.mean()) > 0.3
+    assert mean_match_confidence(truth, reference) > 0.3
     assert ciede2000(transfer_colors(gray_version(truth), reference), truth) < 5.2
 
 
