@@ -172,17 +172,18 @@ def _blur(grid: np.ndarray) -> np.ndarray:
     return grid
 
 
-def smooth_change(points: np.ndarray, change: np.ndarray) -> np.ndarray:
-    """`change` (N, 2) of `points` (N, D: L, a, b, descriptors) as a smooth function of them, read at each point."""
-    grid = _Grid(points)
-    sums = _blur(np.stack([grid.splat(np.ones(len(points)))] + [grid.splat(c) for c in change.T], axis=-1))
+def smooth_values(grid: _Grid, values: np.ndarray) -> np.ndarray:
+    """`values` (N, C) of the grid's points (N, D: L, a, b, descriptors) as a smooth function of
+    them, read at each point."""
+    count = grid.splat(np.ones(len(values)))
+    sums = _blur(np.stack([count] + [grid.splat(c) for c in values.T], axis=-1))
     means = sums[..., 1:] / np.maximum(sums[..., :1], 1e-9)
     return grid.read(means)
 
 
-def restore_chroma(points: np.ndarray, ab: np.ndarray, wanted_ab: np.ndarray) -> np.ndarray:
-    """`ab` (N, 2) of `points` with its chroma mapped, quantile to quantile, onto the chroma
-    distribution of `wanted_ab` (N, 2); each colour keeps its hue.
+def restore_chroma(grid: _Grid, ab: np.ndarray, wanted_ab: np.ndarray) -> np.ndarray:
+    """`ab` (N, 2) of the grid's points with its chroma mapped, quantile to quantile, onto the
+    chroma distribution of `wanted_ab` (N, 2); each colour keeps its hue.
 
     The gain is made a smooth function of the points, as the change is: where the wanted chromas
     are a few exact values (a card's) and the smooth ones close together, the map has steep steps,
@@ -192,7 +193,7 @@ def restore_chroma(points: np.ndarray, ab: np.ndarray, wanted_ab: np.ndarray) ->
     levels = np.linspace(0.0, 100.0, CHROMA_QUANTILES)
     mapped = np.interp(chroma, np.percentile(chroma, levels), np.percentile(wanted, levels))
     gain = np.minimum(mapped / np.maximum(chroma, 1e-6), CHROMA_GAIN_MAX)
-    return ab * smooth_change(points, gain[:, None])
+    return ab * smooth_values(grid, gain[:, None])
 
 
 def palette_ab(target_lab: np.ndarray, reference_lab: np.ndarray) -> np.ndarray:
@@ -211,5 +212,6 @@ def palette_ab(target_lab: np.ndarray, reference_lab: np.ndarray) -> np.ndarray:
     weight = np.array([L_WEIGHT, 1.0, 1.0, *(colorless * np.array(REGION_WEIGHTS))])[: source.shape[1]]
     moved = transport(source * weight, points(reference_lab) * weight)
     change = moved[:, 1:3] - source[:, 1:3]
-    smoothed = source[:, 1:3] + smooth_change(source, change)
-    return restore_chroma(source, smoothed, moved[:, 1:3]).reshape(*shape, 2).astype(np.float32)
+    grid = _Grid(source)
+    smoothed = source[:, 1:3] + smooth_values(grid, change)
+    return restore_chroma(grid, smoothed, moved[:, 1:3]).reshape(*shape, 2).astype(np.float32)
