@@ -304,6 +304,39 @@ def test_a_nearly_flat_map_is_not_stretched_to_the_spread_of_a_few_far_matches()
     assert color_map.apply(lab, trust=1.0).reshape(-1, 2).mean(0) == pytest.approx([25.0, 15.0], abs=2.0)
 
 
+def test_a_map_never_reflects_hues():
+    # A room of browns, turned 60 degrees and halved in chroma: its colors vary along one direction of a, b
+    # and a little across it. Most matches (look-alikes from across the room) swap the two sides of that
+    # direction, the rest keep them. A general affine map follows the majority and reflects the hues
+    # across (determinant -4.1, 8.2 from the true colors); no fade, cast or turn of hue does that, so
+    # the map is a similarity there: one turn, one scale (0.2 from the true colors).
+    rng = np.random.default_rng(5)
+    direction, normal = np.array([0.8, 0.6]), np.array([-0.6, 0.8])
+    along = rng.normal(0, 10, (60, 60, 1)) * direction
+    across = rng.normal(0, 2, (60, 60, 1)) * normal
+    lab = np.concatenate((rng.uniform(20, 80, (60, 60, 1)), along + across + np.array([6.0, 8.0])), axis=2)
+    angle = np.deg2rad(60)
+    turn = 2.0 * np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    swapped = rng.random((60, 60, 1)) < 0.6
+    matched = (along + np.where(swapped, -across, across) + np.array([6.0, 8.0])) @ turn.T
+    color_map = fit_color_map(lab, matched + rng.normal(0, 1, (60, 60, 2)), np.ones((60, 60)))
+    assert color_map.trust == 1.0
+    assert np.linalg.det(color_map.affine[:, :2]) > 0
+    assert np.allclose(color_map.affine[:, :2], turn, atol=0.3)
+
+
+def test_a_fade_stronger_in_one_direction_is_mapped_as_it_is():
+    # A print faded unevenly (yellows more than reds) with its colors spread both ways: the matches show
+    # both directions, and the map keeps its two scales (not one turn and one scale for both).
+    rng = np.random.default_rng(6)
+    lab = np.concatenate((rng.uniform(20, 80, (60, 60, 1)), rng.normal(0, 8, (60, 60, 2))), axis=2)
+    restore = np.array([[1.6, 0.0], [0.0, 3.5]])
+    matched = lab[:, :, 1:] @ restore.T + np.array([2.0, -6.0]) + rng.normal(0, 2, (60, 60, 2))
+    color_map = fit_color_map(lab, matched, np.ones((60, 60)))
+    assert color_map.trust == 1.0
+    assert np.allclose(color_map.affine[:, :2], restore, atol=0.2)
+
+
 def mapped_spread(color_map, lab_or_ab: np.ndarray) -> float:
     """Root-mean-square distance of the colors (a photo's through `color_map`, or given a, b) from their mean."""
     ab = lab_or_ab if color_map is None else color_map.apply(lab_or_ab, trust=1.0)
