@@ -4,7 +4,8 @@ Photos are scikit-image's bundled color photos (no downloads); the cases are bui
 bench/transfer_cases.py, split into a tuning part and a held-out part, each reported.
 
 (a) Same-scene references. A target is a view of a photo with its colors removed or spoiled
-    (gray, hue turned 60 degrees at half chroma, hue turned 120 degrees, desaturated); the
+    (gray, hue turned 60 degrees at half chroma, hue turned 120 degrees, desaturated, and an uneven
+    fade with a yellow cast, the one spoil that is not a similarity of a, b); the
     reference shows the same scene otherwise (stereo view, the other half, overlapping crop,
     mirror, shifted zoom). Each method is scored against the target's true colors, next to no
     transfer at all. Target: exemplar <= 0.40 x reinhard on the mean, never worse than none.

@@ -27,7 +27,7 @@ from ddcolor.lab import to_bgr, to_lab
 TUNING_PHOTOS = ("astronaut", "chelsea", "rocket", "immunohistochemistry")
 HELD_OUT_PHOTOS = ("coffee", "hubble_deep_field", "retina", "stereo_motorcycle")
 PARTS = {"tuning": TUNING_PHOTOS, "held-out": HELD_OUT_PHOTOS}
-SPOILS = ("gray", "hue 60, half chroma", "hue 120", "desaturated")
+SPOILS = ("gray", "hue 60, half chroma", "hue 120", "desaturated", "uneven fade")
 MAX_SIDE = 512  # photos are shrunk to this, so the whole benchmark runs in minutes on two cores
 
 
@@ -123,9 +123,15 @@ def same_scene_views(name: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 def spoil(truth: np.ndarray, how: str) -> np.ndarray:
-    """The target's colors removed (gray), turned round the hue circle, or faded."""
+    """The target's colors removed (gray), turned round the hue circle, faded, or faded unevenly with a
+    cast (a print whose yellows faded more than its reds and that yellowed): the first four change a, b
+    by a similarity, the last by a map no similarity gives."""
     lab = to_lab(truth)
     a, b = lab[:, :, 1].copy(), lab[:, :, 2].copy()
+    if how == "uneven fade":
+        lab[:, :, 1] = 0.6 * a + 0.1 * b - 3.0
+        lab[:, :, 2] = 0.25 * b + 8.0
+        return to_bgr(lab)
     angle, scale = {"gray": (0, 0.0), "hue 60, half chroma": (60, 0.5), "hue 120": (120, 0.8), "desaturated": (0, 0.3)}[
         how
     ]
