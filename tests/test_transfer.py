@@ -327,14 +327,15 @@ def test_a_map_never_reflects_hues():
 
 def test_a_fade_stronger_in_one_direction_is_mapped_as_it_is():
     # A print faded unevenly (yellows more than reds) with its colors spread both ways: the matches show
-    # both directions, and the map keeps its two scales (not one turn and one scale for both).
+    # both directions, and the general map is kept, two scales and all (within 0.02 here; made a
+    # similarity and then stretched to the matched colors' spread, it would come within 0.11 only).
     rng = np.random.default_rng(6)
     lab = np.concatenate((rng.uniform(20, 80, (60, 60, 1)), rng.normal(0, 8, (60, 60, 2))), axis=2)
     restore = np.array([[1.6, 0.0], [0.0, 3.5]])
     matched = lab[:, :, 1:] @ restore.T + np.array([2.0, -6.0]) + rng.normal(0, 2, (60, 60, 2))
     color_map = fit_color_map(lab, matched, np.ones((60, 60)))
     assert color_map.trust == 1.0
-    assert np.allclose(color_map.affine[:, :2], restore, atol=0.2)
+    assert np.allclose(color_map.affine[:, :2], restore, atol=0.05)
 
 
 def mapped_spread(color_map, lab_or_ab: np.ndarray) -> float:

@@ -207,14 +207,16 @@ def _toward_similarity(
     share = _ramp(float(np.log(condition)), *np.log(SIMILARITY_FROM_FULL))
     if share == 0.0:
         return general, general_weight
-    affine = general + share * (_similarity_map(general, inputs, wanted, prior) - general)
+    affine = general + share * (_similarity_map(general, singular[0], inputs, wanted, prior) - general)
     return affine, _explained(affine, inputs, wanted, prior)[1]
 
 
-def _similarity_map(general: np.ndarray, inputs: np.ndarray, wanted: np.ndarray, prior: np.ndarray) -> np.ndarray:
+def _similarity_map(
+    general: np.ndarray, scale: float, inputs: np.ndarray, wanted: np.ndarray, prior: np.ndarray
+) -> np.ndarray:
     """(2, 3) similarity from the target's a, b to the matched ones: the turn of hue of a robust
-    similarity fit, the scale of the general map along the direction it is sure of (its largest
-    singular value), and the general map's image of the target's mean color.
+    similarity fit, the scale of the general map along the direction it is sure of (`scale`, its
+    largest singular value), and the general map's image of the target's mean color.
 
     The similarity fit's own scale is diluted by the wrong matches (they carry no trace of the
     target's colors) and the reweighting shrinks it further, the right, vivid matches looking far
@@ -222,7 +224,7 @@ def _similarity_map(general: np.ndarray, inputs: np.ndarray, wanted: np.ndarray,
     general map 2.9). The general map's centre is robust to a few far matches, as its scale is."""
     fitted, _, _ = _robust_fit(inputs, wanted, prior, _solve_similarity)
     turn = fitted[:, :2] / np.sqrt(max(np.linalg.det(fitted[:, :2]), 1e-12))
-    linear = turn * np.linalg.svd(general[:, :2], compute_uv=False)[0]
+    linear = turn * scale
     mean = prior @ inputs / prior.sum()
     return np.concatenate((linear, (general @ mean - linear @ mean[:2])[:, None]), axis=1)
 
