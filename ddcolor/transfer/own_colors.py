@@ -62,8 +62,8 @@ RIDGE = 1e-3  # relative regularisation of the fit (a nearly gray target makes i
 # log scale, to a similarity (`_similarity_map`): one turn of hue, one scale, an offset (a fade, a cast, a
 # turned hue), which carries what the matches show along that direction over to the one across it. A
 # real fade or cast stretches one direction of a, b a few times the other at most, below the first.
-# Measured (a hard switch at 4 or 10 first) on the tuning, held-out and tenth unseen parts, and on an
-# uneven fade no similarity gives (see README).
+# Measured on the tuning, held-out and tenth unseen parts, and on an uneven fade no similarity gives
+# (see README).
 SIMILARITY_FROM_FULL = (5.0, 20.0)
 
 
