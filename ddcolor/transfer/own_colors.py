@@ -60,8 +60,8 @@ RIDGE = 1e-3  # relative regularisation of the fit (a nearly gray target makes i
 # does across that direction is noise: a shear, or hues reflected (a negative determinant). Past these
 # condition numbers (ratio of its singular values; a reflection counts as past them) the map moves, on a
 # log scale, to a similarity (`_similarity_map`): one turn of hue, one scale, an offset (a fade, a cast, a
-# turned hue), which carries what the matches show along that direction over to the one across it. A
-# real fade or cast stretches one direction of a, b a few times the other at most, below the first.
+# turned hue), which carries what the matches show along that direction over to the one across it. The
+# benchmark's uneven fade stretches one direction of a, b 2.5 times the other, below the first.
 # Measured on the tuning, held-out and tenth unseen parts, and on an uneven fade no similarity gives
 # (see README).
 SIMILARITY_FROM_FULL = (5.0, 20.0)
