@@ -13,10 +13,13 @@ not separate related from unrelated references, so it only weights the candidate
 Look-alike matches have one more tell: they crowd. A view of the same scene spreads its matches over
 the reference about as evenly as the scene allows, while loose look-alikes pile onto a few textures
 of it (a furry cat onto a stained tissue's grain, a clear sky onto one band of a gradient), so a
-whole photo takes the colours of a small part of the reference. How crowded the matched places are,
-over the whole photo, scales all its confidences down (`crowding`), and the reference's palette takes over,
-unless most of the matches come back (below): a view of the scene's own can crowd too, where it shows
-the part behind the target's wide background as a thin strip.
+whole photo takes the colours of a small part of the reference. How crowded the place each pixel
+matched is scales that pixel's confidence down (`crowding`), and the reference's palette takes over
+there, unless most of the matches come back (below): a view of the scene's own can crowd too, where it
+shows the part behind the target's wide background as a thin strip. It is judged pixel by pixel, not
+for the photo as a whole: the left half of a portrait finds the man's face and shirt in the right half,
+spread out, and the hills behind him on the few places there that show hills, crowded; the face and
+shirt keep their matches (with one measure for the whole photo, the hills took confidence from all).
 Within a flat region of the reference (a clear sky, a wall), though, every pixel looks alike and which
 of them a match lands on is a tie, so there a place is the whole region.
 
@@ -54,10 +57,10 @@ CROWD_SIGMA = 3.0  # reference pixels (at matching size) over which the use of t
 # the first alone, a view of the Eiffel tower against a clear sky, whose sky matches all tie onto a few
 # sky pixels, counted as crowded at 13-22 and lost its region matches.)
 CROWD_SCALE, CROWD_EDGE = 0.5, 5.0
-# Crowding (see `crowding`): full confidence up to the first, none from the second on. On the tuning part
-# (both photos at one working size, the region measure in) views of the same scene reach 1.0-5.6 (most
-# below 4); unrelated photos 4.6-30; cards and gradients, one region each, 0.1-7.5 (the round trip below
-# tells them apart).
+# Crowding (see `crowding`): full confidence up to the first, none from the second on, pixel by pixel. Set
+# on the photo's mean crowding: on the tuning part (both photos at one working size, the region measure in)
+# views of the same scene reach 1.0-5.6 (most below 4); unrelated photos 4.6-30; cards and gradients, one
+# region each, 0.1-7.5 (the round trip below tells them apart).
 CROWDED_FROM, CROWDED_FULL = 4.0, 8.0
 # Round trip (see `round_trips`): a target pixel's nearest reference pixel has, as its own nearest
 # target pixel, one within this many target pixels (at matching size).
@@ -184,11 +187,13 @@ def _ramp(x: np.ndarray, zero: float, one: float) -> np.ndarray:
     return np.clip((x - zero) / (one - zero), 0.0, 1.0)
 
 
-def crowding(index: np.ndarray, weights: np.ndarray, confidence: np.ndarray, reference_lightness: np.ndarray) -> float:
-    """How crowded the reference's matched places are: the confidence-weighted mean, over the target's
-    pixels, of how much the place each one matched is used, relative to a target spread evenly over
-    the whole reference (1). `index` and `weights` (N, K) are the candidates and their weights,
-    `reference_lightness` the (reduced) reference's L.
+def crowding(
+    index: np.ndarray, weights: np.ndarray, confidence: np.ndarray, reference_lightness: np.ndarray
+) -> np.ndarray:
+    """How crowded the reference's place that each target pixel matched is: how much the place is used,
+    relative to a target spread evenly over the whole reference (1), with the shape of `confidence`.
+    `index` and `weights` (N, K) are the candidates and their weights, `reference_lightness` the
+    (reduced) reference's L; a pixel uses the reference as much as it is confident.
 
     A place is measured two ways, and the less crowded counts: the few pixels around the match
     (CROWD_SIGMA), and its region up to the reference's edges (CROWD_SCALE, CROWD_EDGE). Within a flat
@@ -205,17 +210,13 @@ def crowding(index: np.ndarray, weights: np.ndarray, confidence: np.ndarray, ref
             return cv2.ximgproc.dtFilter(guide, image, spatial, CROWD_EDGE, mode=cv2.ximgproc.DTF_RF)
         return cv2.GaussianBlur(image, (0, 0), CROWD_SIGMA, borderType=cv2.BORDER_CONSTANT)
 
-    total = float(confidence.sum())
-    if total <= 1e-6:
-        return 0.0
-    crowded = []
+    at_match = []
     for region in (False, True):
         # Mean use per reference pixel around each place (normalized: nothing lies outside the photo).
         mean_use = around(used, region) / around(np.ones_like(used), region)
         mean_use = mean_use.reshape(-1) * (height * width / confidence.size)
-        at_match = (weights * mean_use[index]).sum(1)
-        crowded.append(float((confidence.reshape(-1) * at_match).sum() / total))
-    return min(crowded)
+        at_match.append((weights * mean_use[index]).sum(1))
+    return np.minimum(*at_match).reshape(confidence.shape)
 
 
 def nearest_points(queries: torch.Tensor, points: torch.Tensor, k: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
@@ -261,9 +262,9 @@ def mutual_share(here: torch.Tensor, returned: torch.Tensor, shape: tuple[int, i
 
 def match_colors(target_features: np.ndarray, reference_features: np.ndarray, reference_lab: np.ndarray) -> Matches:
     """For each target pixel: the weighted ab of its nearest reference pixels; the confidence of
-    that match in [0, 1], judged pixel by pixel, smoothed a little (no speckles), and scaled down as
-    a whole when the matches crowd onto a small part of the reference (unless most of them match
-    back: CROWDING_EXCUSED) or do not match back; and how
+    that match in [0, 1], judged pixel by pixel, smoothed a little (no speckles), scaled down where
+    the match crowds onto a small part of the reference (unless most of the matches match back:
+    CROWDING_EXCUSED) and as a whole when they do not match back; and how
     mutual the matches around it are. `reference_lab` is the reduced reference: its a, b are the
     colours, its L bounds the regions of `crowding`."""
     shape = target_features.shape[:2]
@@ -285,7 +286,8 @@ def match_colors(target_features: np.ndarray, reference_features: np.ndarray, re
     crowded = crowding(index.numpy(), weights.reshape(-1, k).numpy(), confidence, reference_lab[:, :, 0])
     here, returned = round_trips(t, r, shape[1], nearest=index[:, 0])
     came_back = returned.float().mean().numpy()
-    uncrowded = max(_ramp(np.array(crowded), CROWDED_FULL, CROWDED_FROM), _ramp(came_back, *CROWDING_EXCUSED))
-    confidence *= float(uncrowded) * float(_ramp(came_back, ROUND_TRIP_FROM, ROUND_TRIP_FULL))
+    uncrowded = np.maximum(_ramp(crowded, CROWDED_FULL, CROWDED_FROM), _ramp(came_back, *CROWDING_EXCUSED))
+    uncrowded = cv2.GaussianBlur(uncrowded.astype(np.float32), (0, 0), CONFIDENCE_SIGMA)  # no speckles
+    confidence *= uncrowded * float(_ramp(came_back, ROUND_TRIP_FROM, ROUND_TRIP_FULL))
     mutual = _ramp(mutual_share(here, returned, shape), MUTUAL_FROM, MUTUAL_FULL)
     return Matches(matched.reshape(*shape, 2).numpy(), confidence, mutual)
