@@ -80,6 +80,7 @@ def test_colorize_command_processes_a_folder_and_reports_failures(scans, tmp_pat
 def test_colorize_command_with_missing_weights_fails_in_seconds(tmp_path):
     """The README's first command on a machine with no weights and no network."""
     env = {"PATH": str(Path(sys.executable).parent), "DDCOLOR_WEIGHTS_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"}
+    env |= {key: os.environ[key] for key in ("PYTHONPATH",) if key in os.environ}  # packages added beside
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "ddcolor", "colorize", str(ROOT / "examples" / "cameraman.jpg"), "-o", str(tmp_path)],
@@ -98,9 +99,9 @@ def test_colorize_command_writes_the_sample_photo(tmp_path, weights_dir, monkeyp
     monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(weights_dir))
     out = tmp_path / "colorized"
     sample = ROOT / "examples" / "cameraman.jpg"
-    args = ["colorize", str(sample), "-o", str(out), "--model-size", "tiny", "--input-size", "64"]
+    args = ["colorize", str(sample), "-o", str(out), "--model-size", "tiny", "--input-size", "64", "--device", "cpu"]
     assert main(args) == 0
-    expected = tiny_colorizer.colorize(read_image(sample).bgr)  # the same model at the same size
+    expected = tiny_colorizer.colorize(read_image(sample).bgr)  # the same model, size and device
     assert np.array_equal(cv2.imread(str(out / "cameraman.png")), expected)
 
 
