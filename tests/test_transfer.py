@@ -17,7 +17,7 @@ from conftest import gradient_photo
 from ddcolor import transfer_colors
 from ddcolor.lab import to_bgr, to_lab
 from ddcolor.transfer import TRANSFER_METHODS, coherent_weights, matching, reinhard_ab
-from ddcolor.transfer.blending import WORK_PIXELS
+from ddcolor.transfer.blending import WORK_PIXELS, Reduced, enlarged_ab
 from ddcolor.transfer.distance import sliced_wasserstein_ab
 from ddcolor.transfer.matching import (
     CROWDED_FULL,
@@ -29,7 +29,7 @@ from ddcolor.transfer.matching import (
     matching_features,
     round_trips,
 )
-from ddcolor.transfer.own_colors import fit_color_map
+from ddcolor.transfer.own_colors import IDENTITY, fit_color_map
 from ddcolor.transfer.palette import palette_ab
 from ddcolor.transfer.reference import resize_to_pixels
 
@@ -609,6 +609,29 @@ def test_palette_gives_unlike_regions_of_one_lightness_the_references_unlike_col
     assert flat_part[:, :, 0].mean() > 35 and flat_part[:, :, 1].mean() > 15
     assert striped_part[:, :, 1].mean() < -25 and (striped_part[:, :, 1] < 0).all()
     assert flat_part.reshape(-1, 2).std(0).max() < 2.0  # one even color, no speckles
+
+
+def test_colors_the_matches_made_keep_their_detail_at_full_size_where_the_palettes_are_smoothed():
+    """Bringing the change made at the working size up to full size: where the matches made it (the
+    reference's own colors at each place), small patches of color keep more of their detail than
+    where the palette made it (there, variations of a texture's scale are smoothed away)."""
+    rng = np.random.default_rng(0)
+    height, width = 96, 128
+    lightness = cv2.resize(rng.uniform(30, 70, (12, 16)).astype(np.float32), (width, height))
+    small_target = np.dstack((lightness, np.zeros_like(lightness), np.zeros_like(lightness)))
+    patches = rng.uniform(-40, 40, (height // 2, width // 2, 2)).astype(np.float32)
+    wanted = cv2.resize(patches, (width, height), interpolation=cv2.INTER_NEAREST)  # 2 x 2 patches
+    full_target = cv2.resize(small_target, (width * 3, height * 3))
+
+    def error(share_from_matches: float) -> float:
+        made = np.full((height, width), share_from_matches, np.float32)
+        reduced = Reduced(small_target, wanted, share_from_matches, 0.0, IDENTITY, made)
+        back = cv2.resize(enlarged_ab(full_target, reduced), (width, height), interpolation=cv2.INTER_AREA)
+        return float(np.abs(back - wanted).mean())
+
+    by_palette, half, by_matches = error(0.0), error(0.5), error(1.0)
+    assert by_matches < 0.85 * by_palette
+    assert by_matches < half < by_palette
 
 
 def matched_share(caplog) -> float:
