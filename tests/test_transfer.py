@@ -567,6 +567,24 @@ def local_std(channel: np.ndarray, sigma: float = 2.0) -> np.ndarray:
     return np.sqrt(np.maximum(cv2.GaussianBlur(channel * channel, (0, 0), sigma) - mean * mean, 0.0))
 
 
+def test_a_reference_gray_but_for_one_corner_leaves_most_of_a_gray_photo_gray():
+    """A reference whose colors are all in one corner (a ninth of it; gray elsewhere): the gray photo
+    takes those colors in a part of it and stays gray in most of the rest, instead of a faint tint
+    all over that leaves it farther from the reference's colors than it was."""
+    lab = to_lab(photo("coffee"))
+    corner = np.zeros(lab.shape[:2], bool)
+    corner[: lab.shape[0] // 3, : lab.shape[1] // 3] = True
+    lab[~corner, 1:] = 0.0
+    reference = to_bgr(lab)
+    target = gray_version(photo("astronaut"))
+    out = to_lab(transfer_colors(target, reference, method="palette"))
+    chroma = np.hypot(out[:, :, 1], out[:, :, 2])
+    assert (chroma < 1.0).mean() > 0.5  # a tint all over left a fifth of it below 1
+    assert (chroma > 10.0).mean() > 0.05  # the corner's colors do come
+    share = sliced_wasserstein_ab(out, lab) / sliced_wasserstein_ab(to_lab(target), lab)
+    assert share < 0.9
+
+
 def test_palette_is_smooth_without_speckles():
     target = gray_version(photo("astronaut"))
     # At the working size, before the guided filter brings the change to full resolution (which would hide

@@ -24,9 +24,11 @@ That averaging mixes: where the points of one cell went to unlike colours (red a
 reference's grays and its vivid colours), the mean is grayer than any of them, and the result
 would lose the reference's vividness (a colour wheel's ring came out at a third of its chroma)
 or blur its grays and vivid parts into one middling chroma. So the smooth colours' chroma is
-then given back the chroma distribution the transport reached, by one increasing map of chroma
-(quantile to quantile), its gain then averaged on the grid like the change; hue stays the
-smooth one, so the result stays smooth.
+then given the reference's own chroma distribution, by one increasing map of chroma (quantile to
+quantile), its gain then averaged on the grid like the change; hue stays the smooth one, so the
+result stays smooth. (Not the distribution the transport reached: its few rounds leave every
+point a little off, so a reference gray in most of its pixels reaches small chromas all over, and
+a gray photo came back faintly tinted everywhere, farther from the reference than before.)
 """
 
 from __future__ import annotations
@@ -183,7 +185,7 @@ def smooth_values(grid: _Grid, values: np.ndarray) -> np.ndarray:
 
 def restore_chroma(grid: _Grid, ab: np.ndarray, wanted_ab: np.ndarray) -> np.ndarray:
     """`ab` (N, 2) of the grid's points with its chroma mapped, quantile to quantile, onto the
-    chroma distribution of `wanted_ab` (N, 2); each colour keeps its hue.
+    chroma distribution of `wanted_ab` (M, 2: any number of colours); each colour keeps its hue.
 
     The gain is made a smooth function of the points, as the change is: where the wanted chromas
     are a few exact values (a card's) and the smooth ones close together, the map has steep steps,
@@ -214,4 +216,5 @@ def palette_ab(target_lab: np.ndarray, reference_lab: np.ndarray) -> np.ndarray:
     change = moved[:, 1:3] - source[:, 1:3]
     grid = _Grid(source)
     smoothed = source[:, 1:3] + smooth_values(grid, change)
-    return restore_chroma(grid, smoothed, moved[:, 1:3]).reshape(*shape, 2).astype(np.float32)
+    wanted = reference_lab[:, :, 1:].reshape(-1, 2)
+    return restore_chroma(grid, smoothed, wanted).reshape(*shape, 2).astype(np.float32)
