@@ -99,6 +99,13 @@ def golden_pipeline() -> dict[str, np.ndarray]:
     return dict(np.load(reference_file("golden_pipeline_tiny.npz")))
 
 
+def offline_env(weights_dir: Path, path: str) -> dict[str, str]:
+    """A bare environment for a subprocess with no network and no weights beyond `weights_dir`;
+    PYTHONPATH is kept, since packages may have been added beside the virtual environment."""
+    env = {"PATH": path, "HF_HUB_OFFLINE": "1", "DDCOLOR_WEIGHTS_DIR": str(weights_dir)}
+    return env | {key: os.environ[key] for key in ("PYTHONPATH",) if key in os.environ}
+
+
 def gradient_photo(height: int, width: int, seed: int = 0) -> np.ndarray:
     """A small deterministic color photo-like image (smooth gradients plus a few shapes)."""
     rng = np.random.default_rng(seed)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ import pytest
 from test_cog_server import SMALL, gray_jpeg, output_image
 
 from cog_server import data_url
-from conftest import ROOT, gradient_photo
+from conftest import ROOT, gradient_photo, offline_env
 from ddcolor.cli import main
 from ddcolor.images import read_image
 from ddcolor.lab import to_lab
@@ -83,12 +82,7 @@ def test_download_artistic_offline_fails_in_seconds_naming_the_file(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "ddcolor", "download", "artistic"],
         cwd=ROOT,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "HF_HUB_OFFLINE": "1",
-            "DDCOLOR_WEIGHTS_DIR": str(tmp_path),
-            **{key: os.environ[key] for key in ("PYTHONPATH",) if key in os.environ},  # packages added beside
-        },
+        env=offline_env(tmp_path, "/usr/bin:/bin"),
         capture_output=True,
         text=True,
         timeout=60,

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import ROOT, gradient_photo
+from conftest import ROOT, gradient_photo, offline_env
 from ddcolor.cli import main
 from ddcolor.images import read_image
 from ddcolor.weights import WeightsNotFoundError, ensure_checkpoint, find_checkpoint, write_manifest
@@ -79,8 +79,7 @@ def test_colorize_command_processes_a_folder_and_reports_failures(scans, tmp_pat
 
 def test_colorize_command_with_missing_weights_fails_in_seconds(tmp_path):
     """The README's first command on a machine with no weights and no network."""
-    env = {"PATH": str(Path(sys.executable).parent), "DDCOLOR_WEIGHTS_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"}
-    env |= {key: os.environ[key] for key in ("PYTHONPATH",) if key in os.environ}  # packages added beside
+    env = offline_env(tmp_path, str(Path(sys.executable).parent))
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "ddcolor", "colorize", str(ROOT / "examples" / "cameraman.jpg"), "-o", str(tmp_path)],
