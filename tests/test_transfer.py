@@ -27,6 +27,7 @@ from ddcolor.transfer.matching import (
     crowding,
     match_colors,
     matching_features,
+    nearest_points,
     round_trips,
 )
 from ddcolor.transfer.own_colors import IDENTITY, fit_color_map
@@ -429,6 +430,19 @@ def test_views_of_one_scene_match_back_and_look_alikes_do_not():
     unrelated = [(photo("coffee"), photo("colorwheel", 1.0)), (photo("rocket"), astronaut)]
     assert all(round_trip(*pair) >= ROUND_TRIP_FULL for pair in same_scene)
     assert all(round_trip(*pair) <= ROUND_TRIP_FROM for pair in unrelated)
+
+
+def test_the_blocked_nearest_search_finds_what_ranking_every_distance_finds():
+    # Features of two photos at the working size (not a whole number of blocks), and a few points only.
+    small = working_size(photo("astronaut"), photo("chelsea"))
+    queries, points = (torch.from_numpy(f.reshape(-1, f.shape[2])) for f in matching_features(*small))
+    for reference, k in ((points, 8), (points[:5], 8), (points[:100], 1)):
+        squared, index = nearest_points(queries, reference, k)
+        every = torch.cdist(queries.double(), reference.double()) ** 2
+        expected = every.topk(min(k, len(reference)), dim=1, largest=False)
+        assert index.shape == expected.indices.shape
+        assert torch.allclose(squared.double(), expected.values, atol=1e-3)
+        assert (index == expected.indices).float().mean() > 0.999  # ties aside
 
 
 def working_size(*views: np.ndarray) -> list[np.ndarray]:

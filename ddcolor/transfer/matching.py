@@ -42,6 +42,7 @@ import numpy as np
 import torch
 
 NEIGHBOURS = 8
+NEAREST_BLOCK = 64  # reference points per block of the nearest-neighbour search (`nearest_points`)
 MATCH_TEMPERATURE = 0.02  # softmax temperature over squared RMS feature distances
 COHERENCE_STEP = 3  # target pixels (at matching size) between a pixel and the neighbours it is compared with
 COHERENCE_RADIUS = 3.0  # reference pixels (at matching size) within which two neighbours' matches agree
@@ -220,15 +221,32 @@ def crowding(
 
 
 def nearest_points(queries: torch.Tensor, points: torch.Tensor, k: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
-    """(N, k) squared distances and indices of each query's `k` nearest points, nearest first."""
+    """(N, k) squared distances and indices of each query's `k` nearest points, nearest first.
+
+    Exact, in two steps: the points are taken in blocks of NEAREST_BLOCK, and a query's k nearest
+    lie in the k blocks whose own nearest point is nearest (a point of any other block has k points
+    nearer than it: each of those blocks' nearest), so only those blocks are ranked in full. Ranking
+    all 16 000 distances of a query took 1.7-2.9 times as long (`torch.topk` reads every one)."""
+    k = min(k, points.shape[0])
     # |q - p|^2 = |q|^2 + |p|^2 - 2 q.p; |q|^2 does not change the ranking, so it is added last.
-    # Small chunks keep each block of distances in the CPU cache while topk reads it back.
     norms = (points * points).sum(1)
-    pairs = [
-        torch.addmm(norms, chunk, points.T, alpha=-2).topk(k, dim=1, largest=False) for chunk in queries.split(256)
-    ]
-    squared = torch.cat([pair.values for pair in pairs]) + (queries * queries).sum(1, keepdim=True)
-    return squared.clamp_(min=0), torch.cat([pair.indices for pair in pairs])
+    padding = -points.shape[0] % NEAREST_BLOCK  # padded points are infinitely far
+    if padding:
+        points = torch.cat((points, points.new_zeros(padding, points.shape[1])))
+        norms = torch.cat((norms, norms.new_full((padding,), float("inf"))))
+    blocks = points.shape[0] // NEAREST_BLOCK
+    within = torch.arange(NEAREST_BLOCK)
+    values, indices = [], []
+    for chunk in queries.split(256):  # of 32 to 256 queries a chunk, 256 were the quickest
+        distances = torch.addmm(norms, chunk, points.T, alpha=-2)
+        block_nearest = distances.view(len(chunk), blocks, NEAREST_BLOCK).amin(2)
+        nearest_blocks = block_nearest.topk(min(k, blocks), dim=1, largest=False).indices
+        candidates = (nearest_blocks[:, :, None] * NEAREST_BLOCK + within).reshape(len(chunk), -1)
+        best = distances.gather(1, candidates).topk(k, dim=1, largest=False)
+        values.append(best.values)
+        indices.append(candidates.gather(1, best.indices))
+    squared = torch.cat(values) + (queries * queries).sum(1, keepdim=True)
+    return squared.clamp_(min=0), torch.cat(indices)
 
 
 def round_trips(
