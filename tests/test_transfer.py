@@ -240,6 +240,30 @@ def test_the_color_map_is_trusted_only_when_it_explains_most_confident_matches()
     assert fit_color_map(gray, mapped, np.ones((60, 60))).trust == 0.0
 
 
+def test_a_map_is_trusted_when_it_carries_the_targets_colors_onto_the_references_palette():
+    # A faded half of a scene, and the other half as reference: one palette, other pixels. The matches are
+    # loose (confidence 0.3 everywhere) and a third of them look-alikes, which the fit alone does not trust.
+    rng = np.random.default_rng(2)
+    lightness = rng.uniform(20, 80, (60, 60, 1))
+    true_ab = np.array([10.0, 5.0]) + rng.normal(0, 20, (60, 60, 2))
+    faded = np.concatenate((lightness, 0.3 * true_ab), axis=2)
+    other_half = np.concatenate((lightness, true_ab[::-1, ::-1] + rng.normal(0, 2, (60, 60, 2))), axis=2)
+    matched = true_ab + rng.normal(0, 2, (60, 60, 2))
+    wrong = rng.random((60, 60)) < 0.35
+    matched[wrong] = rng.normal(0, 25, (int(wrong.sum()), 2))
+    loose = np.full((60, 60), 0.3)
+    assert fit_color_map(faded, matched, loose).trust == 0.0
+    carried = fit_color_map(faded, matched, loose, reference_lab=other_half)
+    assert carried.trust == 1.0
+    assert np.abs(carried.apply(faded) - true_ab).mean() < 5.0  # the target's own colors, unfaded
+    # A reference of other colors: the map, fitted on these matches, does not reach its palette.
+    card = np.concatenate((lightness, np.where(rng.random((60, 60, 1)) < 0.5, [60.0, -40.0], [-50.0, 50.0])), axis=2)
+    assert fit_color_map(faded, matched, loose, reference_lab=card).trust == 0.0
+    # A gray scan's chroma noise is no structure to carry, whatever palette the map reaches.
+    scan = np.concatenate((lightness, rng.normal(0, 1.0, (60, 60, 2))), axis=2)
+    assert fit_color_map(scan, matched, loose, reference_lab=other_half).trust == 0.0
+
+
 def test_a_map_from_a_partly_matched_photo_is_trusted_when_it_keeps_the_matched_colors_variety():
     # A reference showing a quarter of the scene: confident matches there, none elsewhere (mean 0.25).
     rng = np.random.default_rng(1)

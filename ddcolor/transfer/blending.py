@@ -74,7 +74,7 @@ def reduced_ab(target_lab: np.ndarray, reference_lab: np.ndarray, method: str) -
         return Reduced(small_target, new_ab, 0.0, 0.0, IDENTITY, np.zeros(small_target.shape[:2], np.float32))
     matches = match_colors(*matching_features(small_target, small_reference), small_reference)
     new_ab += matches.confidence[:, :, None] * (matches.ab - new_ab)
-    color_map = fit_color_map(small_target, *matches)
+    color_map = fit_color_map(small_target, *matches, reference_lab=small_reference)
     trust = color_map.local_trust(matches.mutual)[:, :, None]
     # The trusted share takes the target's colors through the whole map; the rest keeps the matches and
     # the palette. (Moving the colors only `trust` of the way along the map, as before, left a share
