@@ -74,8 +74,12 @@ the canyon, paint brushes, a forest stream, a room with a drum, a nuthatch, boat
 sky, a forest path, pines from above, a lake at dusk, a ladybird, a marigold (wallpapers), three women and
 three men (face-api's and tracking.js's samples), an office block with a lawn (Hugin's help) and
 chocolates in a heart-shaped box (exif-js).
+The nineteenth, from the same packages (files none of the others read), photos only: grass on a dune,
+orange petals, dandelion seeds, a yellow flower, raindrops on leaves, a mountain meadow, a dragonfly in a
+tree, limestone peaks, dandelions at dusk, a sunset over hills, a fallen leaf, colorful cups (wallpapers),
+forest trunks (Hugin's help) and women posing (face-api's samples).
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|eighteenth] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|nineteenth] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -528,6 +532,32 @@ PHOTO_SETS = {
         (TRACKING_NPM, "package/examples/assets/faces.jpg", "three_men.jpg"),
         (HUGIN_DEB, "usr/share/hugin/xrc/data/help_en_EN/CA_tCA00.jpg", "office_block_and_lawn.jpg"),
         (EXIF_JS_NPM, "package/example/Bloated-Hero.jpg", "chocolates_in_a_heart_box.jpg"),
+    ),
+    "nineteenth": (
+        *(
+            (MATE_DEB, f"usr/share/backgrounds/mate/nature/{inside}", name)
+            for inside, name in (
+                ("Dune.jpg", "grass_on_a_dune.jpg"),
+                ("FreshFlower.jpg", "orange_petals.jpg"),
+                ("TwoWings.jpg", "dandelion_seeds.jpg"),
+                ("YellowFlower.jpg", "yellow_flower.jpg"),
+                ("RainDrops.jpg", "raindrops_on_leaves.jpg"),
+            )
+        ),
+        *(
+            (LOMIRI_DEB, f"usr/share/backgrounds/{inside}", name)
+            for inside, name in (
+                ("aitzgorri_by_Aitzol_Berasategi.jpg", "mountain_meadow.jpg"),
+                ("Dragonfly_by_Bolly.jpg", "dragonfly_in_a_tree.jpg"),
+                ("picosdeeuropa_by_Aitzol_Berasategi.jpg", "limestone_peaks.jpg"),
+                ("seeding_by_Clements_Engelhardt.jpg", "dandelions_at_dusk.jpg"),
+                ("sunset_by_Aitzol_Berasategi.jpg", "sunset_over_hills.jpg"),
+            )
+        ),
+        (PLASMA_DEB, "usr/share/wallpapers/FallenLeaf/contents/images/2560x1600.jpg", "fallen_leaf.jpg"),
+        (PLASMA_DEB, "usr/share/wallpapers/ColorfulCups/contents/images/2560x1600.jpg", "colorful_cups.jpg"),
+        (HUGIN_DEB, "usr/share/hugin/xrc/data/help_en_EN/CA_fringes00.jpg", "forest_trunks.jpg"),
+        (FACE_API_NPM, "package/demo/sample1.jpg", "women_posing.jpg"),
     ),
 }
 # Published only as source archives (or wanted for files their wheels leave out).
