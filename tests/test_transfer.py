@@ -30,7 +30,7 @@ from ddcolor.transfer.matching import (
     nearest_points,
     round_trips,
 )
-from ddcolor.transfer.own_colors import IDENTITY, fit_color_map
+from ddcolor.transfer.own_colors import IDENTITY, carried_onto_palette, fit_color_map
 from ddcolor.transfer.palette import palette_ab
 from ddcolor.transfer.reference import resize_to_pixels
 
@@ -253,15 +253,15 @@ def test_a_map_is_trusted_when_it_carries_the_targets_colors_onto_the_references
     matched[wrong] = rng.normal(0, 25, (int(wrong.sum()), 2))
     loose = np.full((60, 60), 0.3)
     assert fit_color_map(faded, matched, loose).trust == 0.0
-    carried = fit_color_map(faded, matched, loose, reference_lab=other_half)
+    carried = carried_onto_palette(fit_color_map(faded, matched, loose), faded, other_half)
     assert carried.trust == 1.0
     assert np.abs(carried.apply(faded) - true_ab).mean() < 5.0  # the target's own colors, unfaded
     # A reference of other colors: the map, fitted on these matches, does not reach its palette.
     card = np.concatenate((lightness, np.where(rng.random((60, 60, 1)) < 0.5, [60.0, -40.0], [-50.0, 50.0])), axis=2)
-    assert fit_color_map(faded, matched, loose, reference_lab=card).trust == 0.0
+    assert carried_onto_palette(fit_color_map(faded, matched, loose), faded, card).trust == 0.0
     # A gray scan's chroma noise is no structure to carry, whatever palette the map reaches.
     scan = np.concatenate((lightness, rng.normal(0, 1.0, (60, 60, 2))), axis=2)
-    assert fit_color_map(scan, matched, loose, reference_lab=other_half).trust == 0.0
+    assert carried_onto_palette(fit_color_map(scan, matched, loose), scan, other_half).trust == 0.0
 
 
 def test_a_map_from_a_partly_matched_photo_is_trusted_when_it_keeps_the_matched_colors_variety():

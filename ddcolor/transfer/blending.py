@@ -23,7 +23,14 @@ from ddcolor.guided import EnlargedModel, guided_coefficients
 from ddcolor.lab import AB_MAX, AB_MIN, fit_to_gamut, to_bgr, to_lab
 from ddcolor.parallel import map_bands
 from ddcolor.transfer.matching import match_colors, matching_features
-from ddcolor.transfer.own_colors import IDENTITY, ColorMap, fit_color_map
+from ddcolor.transfer.own_colors import (
+    CARRIED_SHARE_FROM_FULL,
+    IDENTITY,
+    ColorMap,
+    carried_onto_palette,
+    fit_color_map,
+    palette_share,
+)
 from ddcolor.transfer.palette import palette_ab
 from ddcolor.transfer.reference import MOSTLY_COLORLESS, check_bgr, check_reference, resize_to_pixels
 from ddcolor.transfer.reinhard import reinhard_ab
@@ -74,14 +81,26 @@ def reduced_ab(target_lab: np.ndarray, reference_lab: np.ndarray, method: str) -
         return Reduced(small_target, new_ab, 0.0, 0.0, IDENTITY, np.zeros(small_target.shape[:2], np.float32))
     matches = match_colors(*matching_features(small_target, small_reference), small_reference)
     new_ab += matches.confidence[:, :, None] * (matches.ab - new_ab)
-    color_map = fit_color_map(small_target, *matches, reference_lab=small_reference)
-    trust = color_map.local_trust(matches.mutual)[:, :, None]
-    # The trusted share takes the target's colors through the whole map; the rest keeps the matches and
-    # the palette. (Moving the colors only `trust` of the way along the map, as before, left a share
-    # trust x (1 - trust) of the spoiled colors in the result: tuning 1.69 -> 1.59 at the working size.)
-    new_ab += trust * (color_map.apply(small_target, trust=1.0) - new_ab)
-    from_matches = 1.0 - (1.0 - matches.confidence) * (1.0 - trust[:, :, 0])
-    return Reduced(small_target, new_ab, float(matches.confidence.mean()), float(trust.mean()), color_map, from_matches)
+    fitted = fit_color_map(small_target, *matches)
+    color_map = carried_onto_palette(fitted, small_target, small_reference)
+    mapped_ab, trust = _through_map(new_ab, small_target, color_map, matches.mutual)
+    if color_map is not fitted and palette_share(mapped_ab, small_target, small_reference) > CARRIED_SHARE_FROM_FULL[0]:
+        color_map = fitted  # the blend would leave the reference's palette where the fit's own trust does not
+        mapped_ab, trust = _through_map(new_ab, small_target, color_map, matches.mutual)
+    from_matches = 1.0 - (1.0 - matches.confidence) * (1.0 - trust)
+    return Reduced(
+        small_target, mapped_ab, float(matches.confidence.mean()), float(trust.mean()), color_map, from_matches
+    )
+
+
+def _through_map(
+    new_ab: np.ndarray, target_lab: np.ndarray, color_map: ColorMap, mutual: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`new_ab` with the share each pixel trusts the map taken by the target's colors through the whole map,
+    and that share. (Moving the colors only `trust` of the way along the map, as before, left a share
+    trust x (1 - trust) of the spoiled colors in the result: tuning 1.69 -> 1.59 at the working size.)"""
+    trust = color_map.local_trust(mutual)
+    return new_ab + trust[:, :, None] * (color_map.apply(target_lab, trust=1.0) - new_ab), trust
 
 
 def enlarged_ab(target_lab: np.ndarray, reduced: Reduced) -> np.ndarray:

@@ -77,8 +77,10 @@ SIMILARITY_FROM_FULL = (5.0, 20.0)
 # desaturated: 8.23 -> 6.37, hue 60 at half chroma 8.95 -> 5.20). The first is the share an unrelated
 # reference must at least bring a photo to (issue 11's target), the second one with room to spare: a
 # reference whose palette the map reaches steers the photo through its own colors, and its palette still
-# moves. Only for targets with this much color of their own (90th-percentile chroma): the map stretches
-# the colors it is given, and a gray scan's chroma noise is no structure.
+# moves. (A map trusted in part is blended pixel by pixel with the other colors, and such a blend can lie
+# farther from the palette than either: `blending.reduced_ab` keeps the raised trust only where the blend
+# stays within the first.) Only for targets with this much color of their own (90th-percentile chroma):
+# the map stretches the colors it is given, and a gray scan's chroma noise is no structure.
 CARRIED_SHARE_FROM_FULL = (0.5, 0.3)
 CARRIED_MIN_CHROMA = 4.0
 CARRIED_DIRECTIONS = 16  # of the distance: a quarter of the benchmark's, within 0.01 of it
@@ -121,16 +123,10 @@ def _ramp(x: float, zero: float, one: float) -> float:
 
 
 def fit_color_map(
-    target_lab: np.ndarray,
-    matched_ab: np.ndarray,
-    confidence: np.ndarray,
-    mutual: np.ndarray | None = None,
-    reference_lab: np.ndarray | None = None,
+    target_lab: np.ndarray, matched_ab: np.ndarray, confidence: np.ndarray, mutual: np.ndarray | None = None
 ) -> ColorMap:
     """The affine map from the (reduced) target's a, b to `matched_ab`, weighted by `confidence`
-    and by how `mutual` the matches are (all of them when not given), with the trust its fit earns,
-    or, given the (reduced) `reference_lab`, the trust its colors earn where that is more: how near
-    they come to the reference's palette (`carried_share`, CARRIED_SHARE_FROM_FULL).
+    and by how `mutual` the matches are (all of them when not given), with the trust its fit earns.
 
     Where the reference shows only part of the scene, the matches of the rest are wrong, and they
     should not pull the map: they are not mutual (their round trips land in the shared part), and
@@ -158,18 +154,28 @@ def fit_color_map(
         _ramp(float(confidence.mean()), *MATCHED_FROM_FULL),
         _ramp(explained, *CONSISTENT_FROM_FULL) * _ramp(kept, *KEPT_SPREAD_PARTLY_MATCHED),
     )
-    trust = right * matched
-    if reference_lab is not None and own_chroma(target_lab) >= CARRIED_MIN_CHROMA:
-        carried = carried_share(inputs @ affine.T, ab, reference_lab[:, :, 1:].reshape(-1, 2))
-        trust = max(trust, _ramp(carried, *CARRIED_SHARE_FROM_FULL))
-    return ColorMap(affine, trust, explained)
+    return ColorMap(affine, right * matched, explained)
 
 
-def carried_share(mapped_ab: np.ndarray, target_ab: np.ndarray, reference_ab: np.ndarray) -> float:
-    """How far from the reference's palette the target's colors through a map are left: the distance
-    of the mapped (N, 2) a, b to the reference's over that of the target's own (sliced Wasserstein)."""
-    before = sliced_wasserstein(target_ab, reference_ab, CARRIED_DIRECTIONS)
-    return sliced_wasserstein(mapped_ab, reference_ab, CARRIED_DIRECTIONS) / max(before, 1e-6)
+def carried_onto_palette(color_map: ColorMap, target_lab: np.ndarray, reference_lab: np.ndarray) -> ColorMap:
+    """`color_map` trusted as far as the (reduced) target's colors through it come near the (reduced)
+    reference's palette (CARRIED_SHARE_FROM_FULL), where that is more than its fit earned."""
+    if color_map is IDENTITY or own_chroma(target_lab) < CARRIED_MIN_CHROMA:
+        return color_map
+    mapped = color_map.apply(target_lab, trust=1.0)
+    carried = _ramp(palette_share(mapped, target_lab, reference_lab), *CARRIED_SHARE_FROM_FULL)
+    return ColorMap(color_map.affine, carried, color_map.explained) if carried > color_map.trust else color_map
+
+
+def palette_share(new_ab: np.ndarray, target_lab: np.ndarray, reference_lab: np.ndarray) -> float:
+    """How far from the reference's palette new a, b (H, W, 2) for the target leave it: their distance to
+    the reference's a, b over the target's own (sliced Wasserstein, CARRIED_DIRECTIONS)."""
+    reference_ab = reference_lab[:, :, 1:].reshape(-1, 2).astype(np.float64)
+    before = sliced_wasserstein(
+        target_lab[:, :, 1:].reshape(-1, 2).astype(np.float64), reference_ab, CARRIED_DIRECTIONS
+    )
+    after = sliced_wasserstein(new_ab.reshape(-1, 2).astype(np.float64), reference_ab, CARRIED_DIRECTIONS)
+    return after / max(before, 1e-6)
 
 
 def _covariance(ab: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
