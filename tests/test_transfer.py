@@ -16,8 +16,8 @@ from skimage.color import deltaE_ciede2000
 from conftest import gradient_photo
 from ddcolor import transfer_colors
 from ddcolor.lab import to_bgr, to_lab
-from ddcolor.transfer import TRANSFER_METHODS, coherent_weights, matching, reinhard_ab
-from ddcolor.transfer.blending import WORK_PIXELS, Reduced, enlarged_ab
+from ddcolor.transfer import TRANSFER_METHODS, blending, coherent_weights, matching, reinhard_ab
+from ddcolor.transfer.blending import WORK_PIXELS, Reduced, enlarged_ab, reduced_ab
 from ddcolor.transfer.distance import sliced_wasserstein_ab
 from ddcolor.transfer.matching import (
     CROWDED_FULL,
@@ -30,7 +30,7 @@ from ddcolor.transfer.matching import (
     nearest_points,
     round_trips,
 )
-from ddcolor.transfer.own_colors import IDENTITY, carried_onto_palette, fit_color_map
+from ddcolor.transfer.own_colors import IDENTITY, ColorMap, carried_onto_palette, fit_color_map
 from ddcolor.transfer.palette import palette_ab
 from ddcolor.transfer.reference import resize_to_pixels
 
@@ -262,6 +262,17 @@ def test_a_map_is_trusted_when_it_carries_the_targets_colors_onto_the_references
     # A gray scan's chroma noise is no structure to carry, whatever palette the map reaches.
     scan = np.concatenate((lightness, rng.normal(0, 1.0, (60, 60, 2))), axis=2)
     assert carried_onto_palette(fit_color_map(scan, matched, loose), scan, other_half).trust == 0.0
+
+
+def test_a_trust_raised_by_the_palette_is_dropped_where_the_blend_would_leave_the_palette(monkeypatch):
+    # Pretend the map reached the reference's palette and earned full trust, though its colors (the hues
+    # turned half round and tripled) are nothing like the reference's: the blend is refused, and the
+    # transfer keeps the map as its fit trusted it (an unrelated reference: not at all).
+    turned = ColorMap(np.array([[-3.0, 0.0, 0.0], [0.0, -3.0, 0.0]]), 1.0)
+    monkeypatch.setattr(blending, "carried_onto_palette", lambda fitted, target, reference: turned)
+    target, reference = (to_lab(photo(name)) for name in ("astronaut", "chelsea"))
+    reduced = reduced_ab(target, reference, "exemplar")
+    assert reduced.color_map is not turned and reduced.mapped == 0.0
 
 
 def test_a_map_from_a_partly_matched_photo_is_trusted_when_it_keeps_the_matched_colors_variety():
