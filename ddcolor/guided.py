@@ -57,19 +57,19 @@ class EnlargedModel:
         self.source_x = ((np.arange(width) + 0.5) * (small_width / width) - 0.5).astype(np.float32)
         self.source_y = ((np.arange(height) + 0.5) * (small_height / height) - 0.5).astype(np.float32)
 
-    def change(self, rows: slice, guide: np.ndarray) -> np.ndarray:
-        """The change for these rows, given their full-resolution guide (rows, W, G), scaled as in the fit."""
+    def enlarge(self, small: np.ndarray, rows: slice) -> np.ndarray:
+        """These rows of `small` (an image of the reduced size, (h, w, C) float32) enlarged bilinearly."""
         count, width = rows.stop - rows.start, self.source_x.size
         map_x = np.ascontiguousarray(np.broadcast_to(self.source_x, (count, width)))
         map_y = np.ascontiguousarray(np.broadcast_to(self.source_y[rows, None], (count, width)))
+        enlarged = cv2.remap(small, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return enlarged.reshape(count, width, -1)
 
-        def enlarge(coefficients: np.ndarray) -> np.ndarray:
-            enlarged = cv2.remap(coefficients, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            return enlarged.reshape(count, width, -1)
-
-        out = enlarge(self.offset)
+    def change(self, rows: slice, guide: np.ndarray) -> np.ndarray:
+        """The change for these rows, given their full-resolution guide (rows, W, G), scaled as in the fit."""
+        out = self.enlarge(self.offset, rows)
         for g, slope in enumerate(self.slopes):
-            term = enlarge(slope)
+            term = self.enlarge(slope, rows)
             term *= guide[:, :, g : g + 1]
             out += term
         return out

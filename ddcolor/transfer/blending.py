@@ -31,8 +31,14 @@ from ddcolor.transfer.own_colors import (
     fit_color_map,
     palette_share,
 )
-from ddcolor.transfer.palette import palette_ab
-from ddcolor.transfer.reference import MOSTLY_COLORLESS, check_bgr, check_reference, resize_to_pixels
+from ddcolor.transfer.palette import ChromaMap, palette_ab
+from ddcolor.transfer.reference import (
+    MOSTLY_COLORLESS,
+    check_bgr,
+    check_reference,
+    evenly_sampled,
+    resize_to_pixels,
+)
 from ddcolor.transfer.reinhard import reinhard_ab
 
 TRANSFER_METHODS = ("exemplar", "palette", "reinhard")
@@ -49,6 +55,10 @@ WORK_PIXELS = 16_000
 # (CIEDE2000; tuning and held-out parts: 1.94 -> 1.93 and 1.73 -> 1.71). Radius 0 there lost as many
 # pairs as it gained. The two models are mixed per pixel by the share the matches made.
 PALETTE_RADIUS, MATCH_RADIUS, SMOOTH_EPS = 2, 1, 1e-4
+# Pixels (evenly spread) of the full-size reference whose chroma the palette aims at, and of the enlarged
+# photo that the chroma map keeping the palette is fitted on.
+CHROMA_SAMPLES = 20_000
+CHROMA_SMOOTHING = 2.0  # chroma units the enlarged chromas are blurred by before the map is made (`ChromaMap`)
 
 log = logging.getLogger("ddcolor.transfer")
 
@@ -76,7 +86,8 @@ def reduced_ab(target_lab: np.ndarray, reference_lab: np.ndarray, method: str) -
     """
     small_target = resize_to_pixels(target_lab, WORK_PIXELS)
     small_reference = resize_to_pixels(reference_lab, WORK_PIXELS)
-    new_ab = palette_ab(small_target, small_reference)
+    reference_colors = evenly_sampled(reference_lab[:, :, 1:], CHROMA_SAMPLES)
+    new_ab = palette_ab(small_target, small_reference, reference_colors.astype(np.float64))
     if method == "palette":
         return Reduced(small_target, new_ab, 0.0, 0.0, IDENTITY, np.zeros(small_target.shape[:2], np.float32))
     matches = match_colors(*matching_features(small_target, small_reference), small_reference)
@@ -110,7 +121,14 @@ def enlarged_ab(target_lab: np.ndarray, reduced: Reduced) -> np.ndarray:
     resolution, so their detail is kept), is modelled locally as linear in L, a and b (which also
     smooths it within regions of similar color), and that model is applied to the full-resolution
     Lab. The model is fitted over a smaller neighbourhood where the matches made the change than
-    where the palette did (MATCH_RADIUS, PALETTE_RADIUS), mixed pixel by pixel.
+    where the palette did (MATCH_RADIUS, PALETTE_RADIUS), mixed pixel by pixel. Where the palette
+    made the colors, one increasing map of chroma (`ChromaMap`) then gives the enlarged colors back
+    the chroma made at the reduced size: the model's windows mix neighbouring regions' colors, and
+    the photo drifted from the reference's palette (on unrelated references, the sliced Wasserstein
+    share rose by 0.05 on average from the working size, up to 0.2). Hue stays the model's: a map of
+    a and b together brought back, with the palette's colors, its stray ones that the windows had
+    smoothed away (a red stripe in a blue region). The matches' colors are left as the model gives
+    them: their detail is the target's own.
     """
     height, width = target_lab.shape[:2]
     color_map = reduced.color_map
@@ -130,6 +148,16 @@ def enlarged_ab(target_lab: np.ndarray, reduced: Reduced) -> np.ndarray:
         new_ab[rows] = color_map.apply(part) + model.change(rows, part / np.float32(100))
 
     map_bands(height, apply)
+    palette_made = (1.0 - reduced.from_matches)[:, :, None].astype(np.float32)
+    if palette_made.any():
+        sample = evenly_sampled(new_ab, CHROMA_SAMPLES)
+        chroma = ChromaMap(sample, reduced.ab.reshape(-1, 2), smoothing=CHROMA_SMOOTHING)
+
+        def keep_palette(rows: slice) -> None:
+            part = new_ab[rows]
+            part *= 1.0 + model.enlarge(palette_made, rows) * (chroma.gain(part)[:, :, None] - 1.0)
+
+        map_bands(height, keep_palette)
     return new_ab
 
 

@@ -183,6 +183,33 @@ def smooth_values(grid: _Grid, values: np.ndarray) -> np.ndarray:
     return grid.read(means)
 
 
+class ChromaMap:
+    """One increasing map of chroma, quantile to quantile, from the chroma distribution of some colors
+    (N, 2) onto that of others (M, 2: any number); applied as a gain, so each color keeps its hue.
+
+    Where many source colors share nearly one chroma (a flat region) and the wanted ones spread, the
+    map is steep there and would make the region's slight changes of chroma visible; `smoothing`
+    (chroma units) blurs the source's chromas by that much (Gaussian noise, drawn alike every time)
+    before their quantiles are taken, which widens such a spike and bounds the map's slope on it.
+    """
+
+    def __init__(self, source_ab: np.ndarray, wanted_ab: np.ndarray, smoothing: float = 0.0) -> None:
+        levels = np.linspace(0.0, 100.0, CHROMA_QUANTILES)
+        self.source = np.percentile(np.hypot(source_ab[:, 0], source_ab[:, 1]), levels)
+        self.wanted = np.percentile(np.hypot(wanted_ab[:, 0], wanted_ab[:, 1]), levels)
+        if smoothing > 0.0:
+            chroma = np.hypot(source_ab[:, 0], source_ab[:, 1])
+            self.source = np.percentile(
+                chroma + np.random.default_rng(SEED).normal(0.0, smoothing, chroma.size), levels
+            )
+
+    def gain(self, ab: np.ndarray) -> np.ndarray:
+        """The factor for each color of `ab` (..., 2), shape (...): at most CHROMA_GAIN_MAX."""
+        chroma = np.hypot(ab[..., 0], ab[..., 1])
+        mapped = np.interp(chroma, self.source, self.wanted)
+        return np.minimum(mapped / np.maximum(chroma, 1e-6), CHROMA_GAIN_MAX)
+
+
 def restore_chroma(grid: _Grid, ab: np.ndarray, wanted_ab: np.ndarray) -> np.ndarray:
     """`ab` (N, 2) of the grid's points with its chroma mapped, quantile to quantile, onto the
     chroma distribution of `wanted_ab` (M, 2: any number of colours); each colour keeps its hue.
@@ -191,16 +218,15 @@ def restore_chroma(grid: _Grid, ab: np.ndarray, wanted_ab: np.ndarray) -> np.nda
     are a few exact values (a card's) and the smooth ones close together, the map has steep steps,
     and a region's slight changes of chroma would become visible unevenness.
     """
-    chroma, wanted = np.hypot(*ab.T), np.hypot(*wanted_ab.T)
-    levels = np.linspace(0.0, 100.0, CHROMA_QUANTILES)
-    mapped = np.interp(chroma, np.percentile(chroma, levels), np.percentile(wanted, levels))
-    gain = np.minimum(mapped / np.maximum(chroma, 1e-6), CHROMA_GAIN_MAX)
-    return ab * smooth_values(grid, gain[:, None])
+    return ab * smooth_values(grid, ChromaMap(ab, wanted_ab).gain(ab)[:, None])
 
 
-def palette_ab(target_lab: np.ndarray, reference_lab: np.ndarray) -> np.ndarray:
+def palette_ab(
+    target_lab: np.ndarray, reference_lab: np.ndarray, reference_colors: np.ndarray | None = None
+) -> np.ndarray:
     """(H, W, 2) ab of the (reduced) target carrying the (reduced) reference's palette, lightness by lightness
-    and region by region."""
+    and region by region. Its chroma is aimed at that of `reference_colors` (N, 2: a, b of the full-size
+    reference, where its small vivid details are not yet averaged away; the reduced one's when not given)."""
     shape = target_lab.shape[:2]
     colorless = float(np.clip(1.0 - own_chroma(target_lab) / OWN_CHROMA_FULL, 0.0, 1.0))
 
@@ -216,5 +242,5 @@ def palette_ab(target_lab: np.ndarray, reference_lab: np.ndarray) -> np.ndarray:
     change = moved[:, 1:3] - source[:, 1:3]
     grid = _Grid(source)
     smoothed = source[:, 1:3] + smooth_values(grid, change)
-    wanted = reference_lab[:, :, 1:].reshape(-1, 2)
+    wanted = reference_lab[:, :, 1:].reshape(-1, 2) if reference_colors is None else reference_colors
     return restore_chroma(grid, smoothed, wanted).reshape(*shape, 2).astype(np.float32)

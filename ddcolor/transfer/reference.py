@@ -46,3 +46,10 @@ def resize_to_pixels(image: np.ndarray, pixels: int) -> np.ndarray:
     scale = min(1.0, (pixels / (height * width)) ** 0.5)
     size = (max(8, round(width * scale)), max(8, round(height * scale)))
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def evenly_sampled(image: np.ndarray, count: int) -> np.ndarray:
+    """About `count` (at least) pixels of an (H, W, C) image, on an even grid over it, as (N, C)."""
+    height, width = image.shape[:2]
+    step = max(1, int((height * width / count) ** 0.5))
+    return image[::step, ::step].reshape(-1, image.shape[2])
