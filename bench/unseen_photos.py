@@ -80,8 +80,8 @@ tree, limestone peaks, dandelions at dusk, a sunset over hills, a fallen leaf, c
 forest trunks (Hugin's help) and women posing (face-api's samples).
 The twentieth, from the same packages and two more of the npm registry (files none of the others read):
 a drop falling into water, a leaf's veins, grass blades, a storm over a road, pale wood, a beach through a
-bridge's cables, a bee under lamps, a wall clock, the Milky Way over the sea, a jetty at sunset, a jetty
-in fog, a blue lake at dusk (wallpapers), four groups of women (face-api's other samples), a checkerboard
+bridge's cables, a bee under lamps, a wall clock, the Milky Way over the sea, a jetty at sunset, a blue
+lake at dusk (wallpapers), four groups of women (face-api's other samples), a checkerboard
 held up (the color stereo camera's two eyes, another shot than the seventeenth's), and two sepia prints,
 a biplane from above and an alpine valley (stdlib's image datasets).
 
@@ -591,7 +591,6 @@ PHOTO_SETS = {
             (PLASMA_DEB, f"usr/share/wallpapers/{inside}/contents/images/2560x1600.jpg", name)
             for inside, name in (
                 ("BytheWater", "jetty_at_sunset.jpg"),
-                ("ColdRipple", "jetty_in_fog.jpg"),
                 ("DarkestHour", "blue_lake_at_dusk.jpg"),
             )
         ),
