@@ -153,9 +153,12 @@ def enlarged_ab(target_lab: np.ndarray, reduced: Reduced) -> np.ndarray:
         sample = evenly_sampled(new_ab, CHROMA_SAMPLES)
         chroma = ChromaMap(sample, reduced.ab.reshape(-1, 2), smoothing=CHROMA_SMOOTHING)
 
+        everywhere = bool(palette_made.min() == 1.0)  # the palette alone: no weights to enlarge
+
         def keep_palette(rows: slice) -> None:
             part = new_ab[rows]
-            part *= 1.0 + model.enlarge(palette_made, rows) * (chroma.gain(part)[:, :, None] - 1.0)
+            gain = chroma.gain(part)[:, :, None].astype(np.float32)
+            part *= gain if everywhere else 1.0 + model.enlarge(palette_made, rows) * (gain - 1.0)
 
         map_bands(height, keep_palette)
     return new_ab
