@@ -125,7 +125,7 @@ def enlarged_ab(target_lab: np.ndarray, reduced: Reduced) -> np.ndarray:
     made the colors, one increasing map of chroma (`ChromaMap`) then gives the enlarged colors back
     the chroma made at the reduced size: the model's windows mix neighbouring regions' colors, and
     the photo drifted from the reference's palette (on unrelated references, the sliced Wasserstein
-    share rose by 0.05 on average from the working size, up to 0.2). Hue stays the model's: a map of
+    share rose by 0.05 on average from the working size; see README). Hue stays the model's: a map of
     a and b together brought back, with the palette's colors, its stray ones that the windows had
     smoothed away (a red stripe in a blue region). The matches' colors are left as the model gives
     them: their detail is the target's own.
@@ -152,7 +152,6 @@ def enlarged_ab(target_lab: np.ndarray, reduced: Reduced) -> np.ndarray:
     if palette_made.any():
         sample = evenly_sampled(new_ab, CHROMA_SAMPLES)
         chroma = ChromaMap(sample, reduced.ab.reshape(-1, 2), smoothing=CHROMA_SMOOTHING)
-
         everywhere = bool(palette_made.min() == 1.0)  # the palette alone: no weights to enlarge
 
         def keep_palette(rows: slice) -> None:

@@ -195,13 +195,11 @@ class ChromaMap:
 
     def __init__(self, source_ab: np.ndarray, wanted_ab: np.ndarray, smoothing: float = 0.0) -> None:
         levels = np.linspace(0.0, 100.0, CHROMA_QUANTILES)
-        self.source = np.percentile(np.hypot(source_ab[:, 0], source_ab[:, 1]), levels)
-        self.wanted = np.percentile(np.hypot(wanted_ab[:, 0], wanted_ab[:, 1]), levels)
+        chroma = np.hypot(source_ab[:, 0], source_ab[:, 1])
         if smoothing > 0.0:
-            chroma = np.hypot(source_ab[:, 0], source_ab[:, 1])
-            self.source = np.percentile(
-                chroma + np.random.default_rng(SEED).normal(0.0, smoothing, chroma.size), levels
-            )
+            chroma = chroma + np.random.default_rng(SEED).normal(0.0, smoothing, chroma.size)
+        self.source = np.percentile(chroma, levels)
+        self.wanted = np.percentile(np.hypot(wanted_ab[:, 0], wanted_ab[:, 1]), levels)
 
     def gain(self, ab: np.ndarray) -> np.ndarray:
         """The factor for each color of `ab` (..., 2), shape (...): at most CHROMA_GAIN_MAX."""
