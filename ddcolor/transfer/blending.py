@@ -125,7 +125,7 @@ def enlarged_ab(target_lab: np.ndarray, reduced: Reduced) -> np.ndarray:
     made the colors, one increasing map of chroma (`ChromaMap`) then gives the enlarged colors back
     the chroma made at the reduced size: the model's windows mix neighbouring regions' colors, and
     the photo drifted from the reference's palette (on unrelated references, the sliced Wasserstein
-    share rose by 0.05 on average from the working size; see README). Hue stays the model's: a map of
+    share rose by 0.05 on average from the working size; see bench/color_quality.md). Hue stays the model's: a map of
     a and b together brought back, with the palette's colors, its stray ones that the windows had
     smoothed away (a red stripe in a blue region). The matches' colors are left as the model gives
     them: their detail is the target's own.

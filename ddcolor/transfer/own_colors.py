@@ -28,7 +28,7 @@ from ddcolor.transfer.distance import sliced_wasserstein
 from ddcolor.transfer.reference import own_chroma
 
 # 90th-percentile chroma below this: a gray target (about 0.05), no colors of its own to map. Lowered
-# from 3.0 after seeing the held-out part (faded near-black hubble_deep_field, 1.5): see README.
+# from 3.0 after seeing the held-out part (faded near-black hubble_deep_field, 1.5): see bench/color_quality.md.
 MIN_CHROMA = 1.0
 INLIER_DISTANCE = 8.0  # a, b distance (Lab units) within which the map explains a match
 ROBUST_ROUNDS = 6
@@ -66,7 +66,7 @@ RIDGE = 1e-3  # relative regularisation of the fit (a nearly gray target makes i
 # turned hue), which carries what the matches show along that direction over to the one across it. The
 # benchmark's uneven fade stretches one direction of a, b 2.5 times the other, below the first.
 # Measured on the tuning, held-out and tenth unseen parts, and on an uneven fade no similarity gives
-# (see README).
+# (see bench/color_quality.md).
 SIMILARITY_FROM_FULL = (5.0, 20.0)
 # A map that carries the target's colors onto the reference's palette is trusted at least as far as it does:
 # the sliced Wasserstein distance from the mapped colors to the reference's, as a share of the target's
