@@ -758,7 +758,7 @@ def matched_share(caplog) -> float:
     assert len(lines) == 1, lines
     found = re.fullmatch(
         r"reference: (\d+)% of the photo matched region by region; the rest took the reference's "
-        r"palette",
+        r"palette(; RGB cannot show those colors at the lightness of \d+% of the photo, so it changes less there)?",
         lines[0],
     )
     assert found, lines[0]
@@ -775,6 +775,19 @@ def test_one_log_line_says_how_much_matched_region_by_region(caplog):
     with caplog.at_level(logging.INFO, logger="ddcolor"):
         transfer_colors(gray_version(truth), card([(40, 30, 200), (200, 60, 40)]))
     assert matched_share(caplog) < 0.1 < 0.4 < same_scene
+
+
+def test_the_log_line_says_where_rgb_cannot_show_the_references_colors(caplog):
+    vivid = card([(40, 30, 200), (200, 60, 40)])
+    night = (photo("coffee").astype(np.float32) * 0.12).astype(np.uint8)  # a dark photo: L under about 12
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        transfer_colors(night, vivid)
+    said = re.search(r"RGB cannot show those colors at the lightness of (\d+)% of the photo", caplog.text)
+    assert said and int(said.group(1)) >= 80, caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        transfer_colors(photo("coffee"), photo("chelsea"))
+    assert "RGB cannot show" not in caplog.text
 
 
 def test_colorizer_applies_the_reference_after_the_model(tiny_colorizer):
