@@ -44,24 +44,62 @@ def gray_lightness() -> np.ndarray:
     return np.ascontiguousarray(to_lab(levels)[0, :, 0])
 
 
-def fit_to_gamut(lab: np.ndarray, *, tolerance: float = 0.5, rounds: int = 6) -> np.ndarray:
-    """Desaturate the colors that RGB cannot show, so clipping does not change their lightness.
+# The table of the most vivid colors RGB shows (`_most_vivid`): L every 0.5, hue every degree. A color in gamut
+# comes back from OpenCV's float round trip within about 0.2 of itself (its conversions are approximate), so
+# within GAMUT_ROUND_TRIP counts as shown; the table's chroma is taken at GAMUT_MARGIN, so that reading it
+# between its grid points stays inside.
+GAMUT_L_STEP, GAMUT_HUES = 0.5, 360
+GAMUT_ROUND_TRIP, GAMUT_MARGIN = 0.3, 0.995
 
-    A dark pixel given a vivid color would otherwise come out brighter or darker than the
-    target; shrinking its a, b keeps its L and hue instead.
+
+def _round_trip_error(lab: np.ndarray, channels: slice = slice(None)) -> np.ndarray:
+    """Per pixel of (..., 3) float32 Lab, how far the color RGB shows for it lies from it (the largest difference
+    over `channels`: L, a and b, or only some)."""
+    shown = cv2.cvtColor(cv2.cvtColor(lab, cv2.COLOR_Lab2BGR), cv2.COLOR_BGR2Lab)
+    return np.abs(shown[..., channels] - lab[..., channels]).max(axis=-1)
+
+
+@functools.cache
+def _most_vivid() -> np.ndarray:
+    """(L, hue) the largest chroma RGB shows at each lightness and hue of the grid (bisection, 24 rounds;
+    about 0.15 s once); the last column repeats hue 0, so that hue wraps."""
+    lightness = np.arange(0.0, 100.0 + GAMUT_L_STEP, GAMUT_L_STEP, dtype=np.float32)
+    hue = (2 * np.pi * np.arange(GAMUT_HUES) / GAMUT_HUES).astype(np.float32)
+    grid_l, grid_hue = np.meshgrid(lightness, hue, indexing="ij")
+    low, high = np.zeros(grid_l.shape, np.float32), np.full(grid_l.shape, 200.0, np.float32)
+    for _ in range(24):
+        mid = (low + high) / 2
+        shown = _round_trip_error(np.stack((grid_l, mid * np.cos(grid_hue), mid * np.sin(grid_hue)), axis=2))
+        inside = shown <= GAMUT_ROUND_TRIP
+        low, high = np.where(inside, mid, low), np.where(inside, high, mid)
+    return np.concatenate((low, low[:, :1]), axis=1)
+
+
+def fit_to_gamut(lab: np.ndarray, *, tolerance: float = 0.5) -> np.ndarray:
+    """Colors whose lightness RGB would change by more than `tolerance` brought to the most vivid color it
+    shows at their lightness and hue.
+
+    A dark pixel given a vivid color would otherwise be clipped in RGB: brighter or darker than the
+    target. Shrinking its a, b to the gamut's edge keeps its L and hue, and takes no more chroma than RGB
+    asks (the edge is read from `_most_vivid`; before, the chroma shrank by steps of 0.7, which took up to
+    30% more than needed and left some colors 2 units of L off). Colors whose L RGB keeps are left to its
+    clipping, which changes only their a, b, and on vivid photos lands nearer their true colors than
+    shrinking them at one hue did (held-out coffee, CIEDE2000 1.56 against 1.86 on one pair).
     """
     lab = np.array(lab, order="C")  # a copy, contiguous
     flat = lab.reshape(-1, 3)
-
-    def outside(pixels: np.ndarray) -> np.ndarray:
-        shown = cv2.cvtColor(cv2.cvtColor(pixels, cv2.COLOR_Lab2BGR), cv2.COLOR_BGR2Lab)
-        return np.abs(shown[..., 0] - pixels[..., 0]).reshape(-1) > tolerance
-
-    candidates = np.flatnonzero(outside(lab))
-    for round_ in range(rounds):
-        if candidates.size == 0:
-            break
-        flat[candidates, 1:] *= 0.7
-        if round_ < rounds - 1:  # re-check only the pixels still moving, as an N x 1 image
-            candidates = candidates[outside(flat[candidates][:, None, :])]
+    candidates = np.flatnonzero(_round_trip_error(lab, slice(0, 1)) > tolerance)
+    if candidates.size == 0:
+        return lab
+    pixels = flat[candidates]
+    chroma = np.hypot(pixels[:, 1], pixels[:, 2])
+    table = _most_vivid()
+    rows = np.clip(pixels[:, 0] / GAMUT_L_STEP, 0.0, table.shape[0] - 1.0001)
+    columns = np.arctan2(pixels[:, 2], pixels[:, 1]) % (2 * np.pi) * (GAMUT_HUES / (2 * np.pi))
+    row, column = rows.astype(np.int64), np.minimum(columns.astype(np.int64), GAMUT_HUES - 1)
+    down, across = rows - row, columns - column
+    vivid = (1 - down) * ((1 - across) * table[row, column] + across * table[row, column + 1]) + down * (
+        (1 - across) * table[row + 1, column] + across * table[row + 1, column + 1]
+    )
+    flat[candidates, 1:] = pixels[:, 1:] * np.minimum(1.0, GAMUT_MARGIN * vivid / np.maximum(chroma, 1e-6))[:, None]
     return lab

@@ -12,7 +12,7 @@ from torch import nn
 
 from conftest import gradient_photo
 from ddcolor import Colorizer
-from ddcolor.lab import to_bgr, unit_float
+from ddcolor.lab import fit_to_gamut, to_bgr, to_lab, unit_float
 from ddcolor.parallel import BAND_ROWS
 from ddcolor.pipeline import DeviceOutOfMemoryError, compose, model_input, round_input_size
 from ddcolor.resample import resize_unit_float
@@ -63,6 +63,24 @@ def test_composing_in_bands_equals_converting_the_whole_photo(gray):
     lab = cv2.cvtColor(unit_float(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if gray else image), cv2.COLOR_BGR2Lab)
     lab[:, :, 1:] = ab.transpose(1, 2, 0)
     assert np.array_equal(compose(image, ab), to_bgr(lab))
+
+
+def test_colors_rgb_cannot_show_keep_their_lightness_and_hue_and_lose_no_more_chroma_than_needed():
+    rng = np.random.default_rng(3)
+    wanted = np.stack([rng.uniform(0, 100, 40_000), rng.uniform(-80, 80, 40_000), rng.uniform(-80, 80, 40_000)], axis=1)
+    wanted = wanted.astype(np.float32).reshape(200, 200, 3)
+    fitted = fit_to_gamut(wanted)
+    shown = to_lab(to_bgr(fitted))
+    assert np.abs(shown[..., 0] - wanted[..., 0]).max() < 1.0  # 8-bit rounding and the tolerance of 0.5
+    moved = np.any(fitted != wanted, axis=2)
+    assert 0.3 < moved.mean() < 0.95
+    scale = np.hypot(*fitted[moved][:, 1:].T) / np.hypot(*wanted[moved][:, 1:].T)
+    assert np.allclose(fitted[moved][:, 1:], scale[:, None] * wanted[moved][:, 1:], atol=1e-3)  # the same hue
+    # At the gamut's edge: with 5% more chroma nearly all of them would come back from RGB another color
+    # (shrunk by steps of 0.7, as before, 61% did).
+    beyond = fitted[moved] * np.array([1.0, 1.05, 1.05], np.float32)
+    round_trip = cv2.cvtColor(cv2.cvtColor(beyond[:, None], cv2.COLOR_Lab2BGR), cv2.COLOR_BGR2Lab)[:, 0]
+    assert (np.abs(round_trip - beyond).max(axis=1) > 0.3).mean() > 0.9
 
 
 def test_model_is_looked_up_at_call_time():
