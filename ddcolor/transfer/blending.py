@@ -61,8 +61,9 @@ CHROMA_SAMPLES = 20_000
 CHROMA_SMOOTHING = 2.0  # chroma units the enlarged chromas are blurred by before the map is made (`ChromaMap`)
 # A pixel whose new colors the gamut fit takes more than this share of the chroma from counts as one RGB cannot
 # show at its lightness; from this share of the photo on, the log line says that the photo changes less there
-# (a dark photo given a vivid card: 80-96% of the jellyfish of the twenty-first unseen set; a gray scene with a
-# black surround, 20-24%, whose palette the surround hardly keeps from the reference's).
+# (with the gamut fit of session 23: a dark photo given a vivid card or gradient, 58-84% of the jellyfish of the
+# twenty-first unseen set, 45-48% with the color wheel; a scene with a black surround, retina, 5-24%, whose
+# palette the surround hardly keeps from the reference's).
 GAMUT_CHROMA_CUT, GAMUT_LOG_SHARE = 0.25, 0.5
 GAMUT_ROW_STEP = 4  # the share is counted on every 4th row: 10-15 ms at 12 MP, a fourth of counting them all
 
