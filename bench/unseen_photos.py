@@ -95,8 +95,15 @@ recipe photos (burgers, spaghetti), a forensics course's sample photos (two whit
 railway between towers seen from above) and a desktop theme's wallpapers (a butterfly on a wildflower,
 green hills and a field, a meadow of wildflowers). A helper screened them for color, size and copies of
 the photos of every earlier set.
+The twenty-third, from seven Debian packages none of the others came from: a programming toy's stage
+backgrounds (hay bales in a field, a boulder in a garden, a beach, black-eyed Susans, a hotel's pool), a
+photo manager's demo album (billiards in a bar, a rabbit on grass, three men with tattoos), a desktop
+publisher's templates (a pizza, a city skyline at sunset, kites over a park), an image library's manual (an
+owl), an image editor's manual (an orange rose, ducklings in grass, power lines by a hedge) and a drawing
+program's sample photo (a sparrow on a shrub). Screened like the twenty-second; none of these packages
+holds two colorful views of one scene.
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|twenty-second] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|twenty-third] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -156,6 +163,13 @@ GNOME_FACES_DEB = "deb:gnome-control-center-data=1:43.6-2~deb12u1"  # account pi
 RECIPES_DEB = "deb:qtwebengine5-examples=5.15.13+dfsg-1~deb12u1"  # a recipe browser example's photos
 FORENSICS_DEB = "deb:forensics-samples-files=1.1.4-5"  # a course's sample phone photos
 LXQT_DEB = "deb:lxqt-themes=1.2.0-1"
+SCRATCH_DEB = "deb:scratch=1.4.0.6~dfsg1-6.1"  # a programming toy's stage backgrounds, many of them photos
+KPHOTOALBUM_DEB = "deb:kphotoalbum=5.9.1-1"  # a photo manager's demo album
+SCRIBUS_TEMPLATES_DEB = "deb:scribus-template=1.2.4.1-6"
+SCRIBUS_DATA_DEB = "deb:scribus-data=1.5.8+dfsg-4"
+VIPS_DOC_DEB = "deb:libvips-doc=8.14.1-3+deb12u3"
+GIMP_HELP_DEB = "deb:gimp-help-en=2.10.34-2"  # the manual's example photos
+INKSCAPE_DEB = "deb:inkscape=1.2.2-2+deb12u1"
 ROAD_FRAMES = "utbm/2018-07-13-15-17-20_1_first10_bb2_kapture/sensors/records_data"  # a stereo camera on a car
 
 
@@ -686,6 +700,39 @@ PHOTO_SETS = {
                 ("flowers.png", "meadow_wildflowers.png"),
             )
         ),
+    ),
+    "twenty-third": (
+        *(
+            (SCRATCH_DEB, f"usr/share/scratch/Media/Backgrounds/{inside}", name)
+            for inside, name in (
+                ("Outdoors/hay_field.jpg", "hay_bales_in_a_field.jpg"),
+                ("Nature/garden-rock.jpg", "boulder_in_a_garden.jpg"),
+                ("Nature/beach-malibu.jpg", "malibu_beach.jpg"),
+                ("Nature/flower-bed.jpg", "black_eyed_susans.jpg"),
+                ("Outdoors/pool.jpg", "hotel_swimming_pool.jpg"),
+            )
+        ),
+        *(
+            (KPHOTOALBUM_DEB, f"usr/share/kphotoalbum/demo/{inside}", name)
+            for inside, name in (
+                ("pool.jpg", "billiards_in_a_bar.jpg"),
+                ("spiff.jpg", "rabbit_on_grass.jpg"),
+                ("qt-logo.jpg", "three_men_with_tattoos.jpg"),
+            )
+        ),
+        (SCRIBUS_TEMPLATES_DEB, "usr/share/scribus/templates/menu2/pizza.jpg", "pizza.jpg"),
+        (SCRIBUS_TEMPLATES_DEB, "usr/share/scribus/templates/br2/sunset.jpg", "city_skyline_at_sunset.jpg"),
+        (SCRIBUS_DATA_DEB, "usr/share/scribus/templates/nl1/kites.jpg", "kites_over_a_park.jpg"),
+        (VIPS_DOC_DEB, "usr/share/gtk-doc/html/libvips/owl.jpg", "saw_whet_owl.jpg"),
+        *(
+            (GIMP_HELP_DEB, f"usr/share/gimp/2.0/help/en/images/{inside}", name)
+            for inside, name in (
+                ("filters/examples/blur/mean_curvature-ex-1.jpg", "orange_rose.jpg"),
+                ("using/duck_orig.png", "ducklings_in_grass.png"),
+                ("tutorials/tone-mapping/power-lines.jpg", "power_lines_by_a_hedge.jpg"),
+            )
+        ),
+        (INKSCAPE_DEB, "usr/share/inkscape/pixmaps/ticotico.jpg", "sparrow_on_a_shrub.jpg"),
     ),
 }
 # Published only as source archives (or wanted for files their wheels leave out).
