@@ -29,7 +29,7 @@ import numpy as np
 from ddcolor.checks import require_range
 from ddcolor.guided import EnlargedModel, guided_coefficients
 from ddcolor.images import Photo
-from ddcolor.lab import AB_MAX, AB_MIN, fit_to_gamut, to_bgr, to_lab
+from ddcolor.lab import AB_MAX, AB_MIN, fit_to_gamut, part_way_to, to_bgr, to_lab
 from ddcolor.parallel import map_bands
 
 log = logging.getLogger("ddcolor")
@@ -142,8 +142,9 @@ def apply_hints(colorized_bgr: np.ndarray, hints_bgra: np.ndarray, *, strength: 
     """Recolor `colorized_bgr` (uint8 BGR) from painted strokes; returns uint8 BGR of the same size.
 
     `hints_bgra` is a uint8 (H, W, 4) overlay: where alpha > 0 the user painted that color, with
-    alpha as its opacity. Only a and b change. `strength` scales the whole change, from 0
-    (none) to 1 (painted pixels take the painted a, b). No strokes: an unchanged copy.
+    alpha as its opacity. Only a and b change. `strength` takes the photo that share of the way to
+    the full-strength result as RGB shows it (`lab.part_way_to`), from 0 (none) to 1 (painted pixels
+    take the painted a, b). No strokes: an unchanged copy.
     """
     if not isinstance(colorized_bgr, np.ndarray) or colorized_bgr.dtype != np.uint8 or colorized_bgr.ndim != 3:
         raise ValueError("the colorized photo must be a uint8 BGR image of shape (H, W, 3)")
@@ -171,17 +172,16 @@ def apply_hints(colorized_bgr: np.ndarray, hints_bgra: np.ndarray, *, strength: 
     # The correction as a local linear function of L, fitted at working size, applied to the full-res L.
     height, width = colorized_bgr.shape[:2]
     model = EnlargedModel(
-        *guided_coefficients(
-            small_lab[:, :, 0] / np.float32(100), change * np.float32(strength), GUIDE_RADIUS, GUIDE_EPS
-        ),
+        *guided_coefficients(small_lab[:, :, 0] / np.float32(100), change, GUIDE_RADIUS, GUIDE_EPS),
         height,
         width,
     )
     out = np.empty_like(colorized_bgr)
-    weight = (strength * alpha).astype(np.float32)[:, None]
+    weight = alpha.astype(np.float32)[:, None]
 
-    def band(rows: slice) -> None:
+    def band(rows: slice) -> None:  # the full-strength change, then `strength` of the way to what it shows
         lab = to_lab(colorized_bgr[rows])
+        before = lab[:, :, 1:].copy() if strength < 1.0 else None
         ab = lab[:, :, 1:]
         ab += model.change(rows, lab[:, :, :1] / np.float32(100))
         first, last = np.searchsorted(ys, (rows.start, rows.stop))
@@ -189,7 +189,8 @@ def apply_hints(colorized_bgr: np.ndarray, hints_bgra: np.ndarray, *, strength: 
             py, px = ys[first:last] - rows.start, xs[first:last]
             ab[py, px] += weight[first:last] * (painted_ab[first:last] - ab[py, px])
         np.clip(ab, AB_MIN, AB_MAX, out=ab)
-        to_bgr(fit_to_gamut(lab), out=out[rows])
+        shown = fit_to_gamut(lab)
+        to_bgr(shown if before is None else part_way_to(shown, before, strength), out=out[rows])
 
     map_bands(height, band)
     if strength == 1.0:

@@ -115,6 +115,23 @@ def test_strength_scales_the_change():
     assert distance[1.0] < distance[0.5] < np.linalg.norm(mean_ab(photo, left) - red)
 
 
+def test_strength_steps_evenly_on_a_photo_too_dark_for_the_painted_color():
+    # The gamut fit takes back much of a vivid stroke on a dark photo; each strength still goes its share of
+    # the way to what full strength shows (the fit once made 0.25 change the photo more than 1).
+    dark = (scene().astype(np.float32) * 0.12).astype(np.uint8)
+    overlay = strokes(dark.shape, [(slice(70, 90), slice(40, 120), RED)])
+    before = to_lab(dark)[:, :, 1:]
+
+    def change(strength: float) -> float:
+        after = to_lab(apply_hints(dark, overlay, strength=strength))[:, :, 1:]
+        return float(np.hypot(*(after - before)[60:100, 40:120].transpose(2, 0, 1)).mean())
+
+    changes = {s: change(s) for s in (0.25, 0.5, 1.0)}
+    assert changes[1.0] >= 3.0
+    for strength in (0.25, 0.5):
+        assert abs(changes[strength] / changes[1.0] - strength) < 0.1, changes
+
+
 @pytest.mark.parametrize(
     ("hints", "strength", "message"),
     [

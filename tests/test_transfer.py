@@ -91,6 +91,19 @@ def test_strength_blends_between_none_and_full(method):
 
 
 @pytest.mark.parametrize("method", TRANSFER_METHODS)
+def test_strength_steps_evenly_where_rgb_cannot_show_the_references_colors(method):
+    # A dark photo with a vivid card: the gamut fit takes back much of the change. Each strength still goes
+    # its share of the way to what full strength shows (the fit once took nearly all of the way back at
+    # every strength, and 0.25 changed the photo 0.9 as much as 1).
+    night = (photo("chelsea").astype(np.float32) * 0.12).astype(np.uint8)
+    vivid = card([(40, 30, 200), (200, 60, 40)])
+    changes = {s: ab_change(night, transfer_colors(night, vivid, method=method, strength=s)) for s in (0.25, 0.5, 1.0)}
+    assert changes[1.0] >= 5.0
+    for strength in (0.25, 0.5):
+        assert abs(changes[strength] / changes[1.0] - strength) < 0.1, changes
+
+
+@pytest.mark.parametrize("method", TRANSFER_METHODS)
 def test_a_reference_identical_to_the_target_changes_almost_nothing(method):
     target = photo("astronaut")
     assert ciede2000(transfer_colors(target, target, method=method), target) < 3.0  # about one just-noticeable step
