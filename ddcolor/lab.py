@@ -93,16 +93,23 @@ def fit_to_gamut(lab: np.ndarray, *, tolerance: float = 0.5) -> np.ndarray:
         return lab
     pixels = flat[candidates]
     chroma = np.hypot(pixels[:, 1], pixels[:, 2])
+    vivid = most_vivid_chroma(pixels[:, 0], pixels[:, 1], pixels[:, 2])
+    flat[candidates, 1:] = pixels[:, 1:] * np.minimum(1.0, vivid / np.maximum(chroma, 1e-6))[:, None]
+    return lab
+
+
+def most_vivid_chroma(lightness: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The largest chroma RGB shows at each `lightness` and at the hue of (`a`, `b`), read between the grid
+    points of `_most_vivid` (and taken at GAMUT_MARGIN, so a color given it stays inside)."""
     table = _most_vivid()
-    rows = np.clip(pixels[:, 0] / GAMUT_L_STEP, 0.0, table.shape[0] - 1.0001)
-    columns = np.arctan2(pixels[:, 2], pixels[:, 1]) % (2 * np.pi) * (GAMUT_HUES / (2 * np.pi))
+    rows = np.clip(lightness / GAMUT_L_STEP, 0.0, table.shape[0] - 1.0001)
+    columns = np.arctan2(b, a) % (2 * np.pi) * (GAMUT_HUES / (2 * np.pi))
     row, column = rows.astype(np.int64), np.minimum(columns.astype(np.int64), GAMUT_HUES - 1)
     down, across = rows - row, columns - column
     vivid = (1 - down) * ((1 - across) * table[row, column] + across * table[row, column + 1]) + down * (
         (1 - across) * table[row + 1, column] + across * table[row + 1, column + 1]
     )
-    flat[candidates, 1:] = pixels[:, 1:] * np.minimum(1.0, GAMUT_MARGIN * vivid / np.maximum(chroma, 1e-6))[:, None]
-    return lab
+    return GAMUT_MARGIN * vivid
 
 
 def part_way_to(shown: np.ndarray, before_ab: np.ndarray, strength: float) -> np.ndarray:
