@@ -16,7 +16,7 @@ from skimage.color import deltaE_ciede2000
 from conftest import gradient_photo
 from ddcolor import transfer_colors
 from ddcolor.lab import to_bgr, to_lab
-from ddcolor.transfer import TRANSFER_METHODS, blending, coherent_weights, matching, reinhard_ab
+from ddcolor.transfer import TRANSFER_METHODS, blending, coherent_weights, matching, palette, reinhard_ab
 from ddcolor.transfer.blending import WORK_PIXELS, Reduced, enlarged_ab, reduced_ab
 from ddcolor.transfer.distance import sliced_wasserstein, sliced_wasserstein_ab
 from ddcolor.transfer.matching import (
@@ -609,6 +609,31 @@ def test_palette_keeps_the_references_vivid_and_gray_parts_apart(target, referen
     suit and flag) in between. The result takes back the chroma distribution of the transport."""
     # 0.28 and 0.35 here, 0.44 and 0.48 with the mean alone.
     assert share_left(gray_version(photo(target)), photo(reference), method="palette") < 0.40
+
+
+@pytest.mark.parametrize(
+    "target",
+    [vertical_gradient((150, 150, 150), (250, 250, 250)), vertical_gradient((5, 5, 5), (110, 110, 110))],
+    ids=["bright", "dark"],
+)
+def test_a_bright_or_dark_photo_takes_the_color_wheels_hues_where_rgb_can_show_them(target):
+    """Paired with the wheel's colors by lightness rank alone, a bright photo's pixels took hues RGB shows
+    only when dark (blue), and the gamut fit took most of their chroma; the transport that keeps within the
+    gamut hands those hues to the pixels that can show them."""
+    # 0.32 and 0.29 here; 0.45 and 0.43 by lightness rank alone.
+    assert share_left(target, photo("colorwheel"), method="palette") < 0.38
+
+
+@pytest.mark.parametrize("pair", UNRELATED)
+def test_the_palette_keeps_within_the_gamut_only_where_that_shows_the_references_palette_better(pair, monkeypatch):
+    """Kept within the gamut round by round, the transport makes up for lost chroma with other points, and
+    may give a two-color card's gray photo colors between the two (purple for red and blue): the palette
+    takes whichever of the two transports RGB shows nearer the reference's colors."""
+    target, reference = (make() for make in UNRELATED[pair])
+    chosen = share_left(target, reference, method="palette")
+    plain_transport = palette.transport
+    monkeypatch.setattr(palette, "transport", lambda source, goal, shown_lightness=None: plain_transport(source, goal))
+    assert chosen <= share_left(target, reference, method="palette") + 0.01
 
 
 def test_a_dull_reference_with_a_few_vivid_signs_leaves_the_photo_dull():
