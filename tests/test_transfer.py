@@ -743,8 +743,9 @@ def test_the_palette_takes_the_chroma_of_the_full_size_reference():
 
     aimed_at_full_size = palette_ab(small_target, small_reference, full_size_colors)
     aimed_at_reduced = palette_ab(small_target, small_reference)
-    # 26.7 for the full-size reference, 18.7 for the reduced copy; the palette 25.5 and 17.5.
-    assert abs(chroma_99(aimed_at_full_size) - chroma_99(full_size_colors)) < 2.0
+    # 26.7 for the full-size reference, 18.7 for the reduced copy; the palette 24.0 and 17.5 (25.5 and 17.5 by
+    # lightness rank alone: the transport kept within what RGB shows at the coffee's lightness is taken here).
+    assert abs(chroma_99(aimed_at_full_size) - chroma_99(full_size_colors)) < 3.0
     assert chroma_99(aimed_at_reduced) < chroma_99(full_size_colors) - 5.0
 
 
