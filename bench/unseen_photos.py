@@ -102,8 +102,15 @@ publisher's templates (a pizza, a city skyline at sunset, kites over a park), an
 owl), an image editor's manual (an orange rose, ducklings in grass, power lines by a hedge) and a drawing
 program's sample photo (a sparrow on a shrub). Screened like the twenty-second; none of these packages
 holds two colorful views of one scene.
+The twenty-fourth, from ten Debian packages none of the others came from: a desktop's account pictures (a
+golden retriever, a stack of crepes, sushi rolls, a white sports car), image libraries' test and example
+photos (red berries on a twig, vegetables around a notepad, an imperial throne hall, the Eiffel Tower in
+summer), a game library's example (a green parrot), a game engine's demo (a lava-tube cave, the White House
+lawn, a country road by cornfields), web page examples (a lighthouse on sea cliffs, woven pot holders, a
+castle above daisies) and a chemistry program's picture of a laboratory fume hood. Screened like the
+twenty-second; no same-scene pair among them.
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|twenty-third] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|twenty-fourth] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -170,6 +177,16 @@ SCRIBUS_DATA_DEB = "deb:scribus-data=1.5.8+dfsg-4"
 VIPS_DOC_DEB = "deb:libvips-doc=8.14.1-3+deb12u3"
 GIMP_HELP_DEB = "deb:gimp-help-en=2.10.34-2"  # the manual's example photos
 INKSCAPE_DEB = "deb:inkscape=1.2.2-2+deb12u1"
+PLASMA_AVATARS_DEB = "deb:plasma-workspace-data=4:5.27.5-2+deb12u2"  # a desktop's account pictures
+GIFT_DEB = "deb:golang-github-disintegration-gift-dev=1.2.1-3"  # image libraries' test and example photos
+COLOR_EXTRACTOR_DEB = "deb:golang-github-marekm4-color-extractor-dev=1.2.0-2"
+GOEXIF_DEB = "deb:golang-github-rwcarlsen-goexif-dev=0.0~git20190401.9e8deec-2"
+ALLEGRO_DOC_DEB = "deb:allegro5-doc=2:5.2.8.0+dfsg-1"
+JPEG_DECODER_DEB = "deb:librust-jpeg-decoder-dev=0.2.6-1"
+RENPY_DEMO_DEB = "deb:renpy-demo=8.0.3+dfsg-1"  # a game engine's demo backgrounds
+BACKSTRETCH_DEB = "deb:libjs-jquery-backstretch=2.1.17-4"
+CROPPER_DEB = "deb:libjs-cropper=1.2.2-1.1"
+KALZIUM_DEB = "deb:kalzium-data=4:22.12.3-1"
 ROAD_FRAMES = "utbm/2018-07-13-15-17-20_1_first10_bb2_kapture/sensors/records_data"  # a stereo camera on a car
 
 
@@ -733,6 +750,47 @@ PHOTO_SETS = {
             )
         ),
         (INKSCAPE_DEB, "usr/share/inkscape/pixmaps/ticotico.jpg", "sparrow_on_a_shrub.jpg"),
+    ),
+    "twenty-fourth": (
+        *(
+            (PLASMA_AVATARS_DEB, f"usr/share/plasma/avatars/photos/{inside}", name)
+            for inside, name in (
+                ("Dog.png", "golden_retriever_panting.png"),
+                ("Pancakes.png", "stack_of_crepes.png"),
+                ("Sushi.png", "sushi_rolls_with_chopsticks.png"),
+                ("Car.png", "white_sports_car_in_motion.png"),
+            )
+        ),
+        (GIFT_DEB, "usr/share/gocode/src/github.com/disintegration/gift/testdata/src.jpg", "red_berries_on_a_twig.jpg"),
+        (
+            COLOR_EXTRACTOR_DEB,
+            "usr/share/gocode/src/github.com/marekm4/color-extractor/example/Fotolia_45549559_320_480.jpg",
+            "vegetables_around_a_notepad.jpg",
+        ),
+        (GOEXIF_DEB, "usr/share/gocode/src/github.com/rwcarlsen/goexif/exif/sample1.jpg", "imperial_throne_hall.jpg"),
+        (ALLEGRO_DOC_DEB, "usr/share/doc/allegro5-doc/examples/data/obp.jpg", "green_parrot_on_a_perch.jpg"),
+        (
+            JPEG_DECODER_DEB,
+            "usr/share/cargo/registry/jpeg-decoder-0.2.6/benches/tower.jpg",
+            "eiffel_tower_in_summer.jpg",
+        ),
+        *(
+            (RENPY_DEMO_DEB, f"usr/share/games/renpy/demo/game/{inside}", name)
+            for inside, name in (
+                ("images/bg cave.jpg", "lava_tube_cave.jpg"),
+                ("images/bg whitehouse.jpg", "white_house_lawn.jpg"),
+                ("gui/main_menu.jpg", "country_road_by_cornfields.jpg"),
+            )
+        ),
+        *(
+            (BACKSTRETCH_DEB, f"usr/share/doc/libjs-jquery-backstretch/examples/{inside}", name)
+            for inside, name in (
+                ("sample2_1920.jpg", "lighthouse_on_sea_cliffs.jpg"),
+                ("pot-holder.jpg", "woven_pot_holders.jpg"),
+            )
+        ),
+        (CROPPER_DEB, "usr/share/doc/libjs-cropper/tests/castleMed.jpg", "castle_above_daisies.jpg"),
+        (KALZIUM_DEB, "usr/share/kalzium/data/toolpics/abzug.jpg", "laboratory_fume_hood.jpg"),
     ),
 }
 # Published only as source archives (or wanted for files their wheels leave out).
