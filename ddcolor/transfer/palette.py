@@ -265,17 +265,16 @@ def palette_ab(
     wanted = reference_lab[:, :, 1:].reshape(-1, 2) if reference_colors is None else reference_colors
     lightness = source[:, 0]
     every = max(1, len(wanted) // CHOICE_SAMPLES)
-    best, best_distance = None, np.inf
+    step = max(1, len(source) // CHOICE_SAMPLES)
+    candidates = []  # (how far RGB shows it from the reference's colors, the palette)
     for shown_lightness in (None, lightness):
         moved = transport(source * weight, goal, shown_lightness)
         smoothed = source[:, 1:3] + smooth_values(grid, moved[:, 1:3] - source[:, 1:3])
         ab = restore_chroma(grid, smoothed, wanted)
-        step = max(1, len(ab) // CHOICE_SAMPLES)
         shown = _shown_ab(lightness[::step], ab[::step])
-        distance = sliced_wasserstein(shown, wanted[::every], directions=CHOICE_DIRECTIONS)
-        if distance < best_distance:
-            best, best_distance = ab, distance
-    return best.reshape(*shape, 2).astype(np.float32)
+        candidates.append((sliced_wasserstein(shown, wanted[::every], directions=CHOICE_DIRECTIONS), ab))
+    nearest = min(candidates, key=lambda candidate: candidate[0])[1]  # the first on a tie
+    return nearest.reshape(*shape, 2).astype(np.float32)
 
 
 def _shown_ab(lightness: np.ndarray, ab: np.ndarray) -> np.ndarray:
