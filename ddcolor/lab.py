@@ -92,10 +92,16 @@ def fit_to_gamut(lab: np.ndarray, *, tolerance: float = 0.5) -> np.ndarray:
     if candidates.size == 0:
         return lab
     pixels = flat[candidates]
-    chroma = np.hypot(pixels[:, 1], pixels[:, 2])
-    vivid = most_vivid_chroma(pixels[:, 0], pixels[:, 1], pixels[:, 2])
-    flat[candidates, 1:] = pixels[:, 1:] * np.minimum(1.0, vivid / np.maximum(chroma, 1e-6))[:, None]
+    flat[candidates, 1:] = shrunk_to_gamut(pixels[:, 0], pixels[:, 1:])
     return lab
+
+
+def shrunk_to_gamut(lightness: np.ndarray, ab: np.ndarray) -> np.ndarray:
+    """Colors `ab` (N, 2) shrunk at their hue to the most vivid chroma RGB shows at `lightness` (N), where they
+    have more; the others as they are."""
+    chroma = np.hypot(ab[:, 0], ab[:, 1])
+    vivid = most_vivid_chroma(lightness, ab[:, 0], ab[:, 1])
+    return ab * np.minimum(1.0, vivid / np.maximum(chroma, 1e-6))[:, None]
 
 
 def most_vivid_chroma(lightness: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -45,7 +45,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ddcolor.lab import fit_to_gamut, most_vivid_chroma, to_bgr, to_lab
+from ddcolor.lab import fit_to_gamut, shrunk_to_gamut, to_bgr, to_lab
 from ddcolor.transfer.distance import sliced_wasserstein
 from ddcolor.transfer.reference import own_chroma
 
@@ -119,10 +119,7 @@ def transport(source: np.ndarray, target: np.ndarray, shown_lightness: np.ndarra
             wanted = _match_quantiles(projected[:, axis], np.sort(goal_projected[:, axis]))
             moved += np.outer(wanted - projected[:, axis], basis[:, axis])
         if shown_at is not None:
-            a, b = moved[:, 1], moved[:, 2]
-            moved[:, 1:3] *= np.minimum(1.0, most_vivid_chroma(shown_at, a, b) / np.maximum(np.hypot(a, b), 1e-6))[
-                :, None
-            ]
+            moved[:, 1:3] = shrunk_to_gamut(shown_at, moved[:, 1:3])
     out = np.empty_like(moved)
     out[by_lightness] = moved
     return out
