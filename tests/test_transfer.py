@@ -288,6 +288,51 @@ def test_a_trust_raised_by_the_palette_is_dropped_where_the_blend_would_leave_th
     assert reduced.color_map is not turned and reduced.mapped == 0.0
 
 
+def crowded_matches(truth: np.ndarray, confident_before_the_guard: bool, look_alikes: float = 0.35) -> Matches:
+    """Matches of a view of `truth` at the working size: its true colors, this share of them look-alikes, left
+    0.3 of their confidence by the crowding guard (too little for the map of the target's own colors to be
+    trusted), and fully confident before it or not."""
+    matched = resize_to_pixels(to_lab(truth), WORK_PIXELS)[:, :, 1:].copy()
+    rng = np.random.default_rng(4)
+    wrong = rng.random(matched.shape[:2]) < look_alikes
+    matched[wrong] = rng.normal(0, 25, (int(wrong.sum()), 2))
+    loose, ones = np.full(matched.shape[:2], 0.3, np.float32), np.ones(matched.shape[:2], np.float32)
+    return Matches(matched, loose, ones, ones if confident_before_the_guard else loose)
+
+
+def faded_print(truth: np.ndarray) -> np.ndarray:
+    """`truth` in Lab with a twentieth of its chroma: too pale for the reference's palette to vouch for a map."""
+    lab = to_lab(truth)
+    lab[:, :, 1:] *= 0.05
+    return lab
+
+
+@pytest.mark.parametrize("lit_another_way", [True, False])
+def test_a_faded_view_whose_matches_crowd_still_takes_its_own_colors_through_the_map(monkeypatch, lit_another_way):
+    # A view of the scene lit another way crowds (its bright parts all match the other view's few brightest
+    # pixels), and the guard leaves its right matches too little confidence. Fitted on the confidences before
+    # the guard, the map is trusted; where the guard did not take the confidence, nothing is mapped.
+    truth = photo("astronaut")
+    monkeypatch.setattr(blending, "match_colors", lambda *_: crowded_matches(truth, lit_another_way))
+    mapped = reduced_ab(faded_print(truth), to_lab(truth[:, ::-1]), "exemplar").mapped
+    assert mapped > 0.9 if lit_another_way else mapped == 0.0
+
+
+def test_a_map_fitted_before_the_crowding_guard_must_explain_half_of_the_matches(monkeypatch):
+    # Look-alikes, six in ten of the matches: the map fitted on them before the guard keeps much of their
+    # spread (trusted 0.77 for that alone) but explains about a third of them, like a photo of other food
+    # as the reference of a photo of burgers. It is not taken; nor is a fit of colors no map explains.
+    truth = photo("astronaut")
+    reference = to_lab(truth[:, ::-1])
+    monkeypatch.setattr(blending, "match_colors", lambda *_: crowded_matches(truth, True, look_alikes=0.6))
+    assert reduced_ab(faded_print(truth), reference, "exemplar").mapped == 0.0
+    scattered = crowded_matches(truth, True)._replace(
+        ab=np.random.default_rng(3).uniform(-60, 60, crowded_matches(truth, True).ab.shape).astype(np.float32)
+    )
+    monkeypatch.setattr(blending, "match_colors", lambda *_: scattered)
+    assert reduced_ab(faded_print(truth), reference, "exemplar").mapped == 0.0
+
+
 def test_a_map_from_a_partly_matched_photo_is_trusted_when_it_keeps_the_matched_colors_variety():
     # A reference showing a quarter of the scene: confident matches there, none elsewhere (mean 0.25).
     rng = np.random.default_rng(1)

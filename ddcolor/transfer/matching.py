@@ -21,7 +21,9 @@ for the photo as a whole: the left half of a portrait finds the man's face and s
 spread out, and the hills behind him on the few places there that show hills, crowded; the face and
 shirt keep their matches (with one measure for the whole photo, the hills took confidence from all).
 Within a flat region of the reference (a clear sky, a wall), though, every pixel looks alike and which
-of them a match lands on is a tie, so there a place is the whole region.
+of them a match lands on is a tie, so there a place is the whole region. The confidences before this
+guard are kept too (`Matches.uncrowded_confidence`): the map of the target's own colors, which has
+checks of its own against look-alikes, may be fitted on them (`blending`).
 
 And they do not match back. Between two views of one scene, the reference pixel a target pixel matched
 has, as its own nearest in the target, that pixel or one beside it; between look-alikes (fur and
@@ -90,12 +92,13 @@ MUTUAL_FROM, MUTUAL_FULL = 0.1, 0.4
 
 
 class Matches(NamedTuple):
-    """Per pixel of the reduced target: the matched colour, the confidence of the match, and how
-    mutual the matches around it are (all in [0, 1] but `ab`)."""
+    """Per pixel of the reduced target: the matched colour, the confidence of the match, how mutual the
+    matches around it are, and the confidence before the crowding guard (all in [0, 1] but `ab`)."""
 
     ab: np.ndarray  # (H, W, 2)
     confidence: np.ndarray  # (H, W)
     mutual: np.ndarray  # (H, W)
+    uncrowded_confidence: np.ndarray  # (H, W): what the own-colors map may be fitted on too (`blending`)
 
 
 def luminance_features(lightness: np.ndarray) -> np.ndarray:
@@ -282,9 +285,9 @@ def match_colors(target_features: np.ndarray, reference_features: np.ndarray, re
     """For each target pixel: the weighted ab of its nearest reference pixels; the confidence of
     that match in [0, 1], judged pixel by pixel, smoothed a little (no speckles), scaled down where
     the match crowds onto a small part of the reference (unless most of the matches match back:
-    CROWDING_EXCUSED) and as a whole when they do not match back; and how
-    mutual the matches around it are. `reference_lab` is the reduced reference: its a, b are the
-    colours, its L bounds the regions of `crowding`."""
+    CROWDING_EXCUSED) and as a whole when they do not match back; how mutual the matches around it
+    are; and the confidence without the crowding guard. `reference_lab` is the reduced reference: its
+    a, b are the colours, its L bounds the regions of `crowding`."""
     shape = target_features.shape[:2]
     t = torch.from_numpy(np.ascontiguousarray(target_features.reshape(-1, target_features.shape[2])))
     r = torch.from_numpy(np.ascontiguousarray(reference_features.reshape(-1, reference_features.shape[2])))
@@ -306,6 +309,6 @@ def match_colors(target_features: np.ndarray, reference_features: np.ndarray, re
     came_back = returned.float().mean().numpy()
     uncrowded = np.maximum(_ramp(crowded, CROWDED_FULL, CROWDED_FROM), _ramp(came_back, *CROWDING_EXCUSED))
     uncrowded = cv2.GaussianBlur(uncrowded.astype(np.float32), (0, 0), CONFIDENCE_SIGMA)  # no speckles
-    confidence *= uncrowded * float(_ramp(came_back, ROUND_TRIP_FROM, ROUND_TRIP_FULL))
+    trip = float(_ramp(came_back, ROUND_TRIP_FROM, ROUND_TRIP_FULL))
     mutual = _ramp(mutual_share(here, returned, shape), MUTUAL_FROM, MUTUAL_FULL)
-    return Matches(matched.reshape(*shape, 2).numpy(), confidence, mutual)
+    return Matches(matched.reshape(*shape, 2).numpy(), confidence * (uncrowded * trip), mutual, confidence * trip)
