@@ -65,13 +65,6 @@ CHROMA_SMOOTHING = 2.0  # chroma units the enlarged chromas are blurred by befor
 # twenty-first unseen set, 45-48% with the color wheel; a scene with a black surround, retina, 5-24%, whose
 # palette the surround hardly keeps from the reference's).
 GAMUT_CHROMA_CUT, GAMUT_LOG_SHARE = 0.25, 0.5
-# The map fitted before the crowding guard (`_fitted_map`) is taken only where it explains at least this share
-# of the matches (within own_colors.INLIER_DISTANCE): the look-alikes the guard is for are many and scattered,
-# and a map trusted for keeping their spread alone may be theirs. Set between the twenty-fifth unseen set's
-# burgers with a photo of a calzone as reference (0.36: taken, it kept the burgers' own colors, Wasserstein
-# share 0.41 -> 0.64) and the views of one scene it mends there, on the twenty-first set and on the tuning
-# part (0.53-0.63).
-UNGUARDED_EXPLAINED_MIN = 0.5
 GAMUT_ROW_STEP = 4  # the share is counted on every 4th row: 10-15 ms at 12 MP, a fourth of counting them all
 
 log = logging.getLogger("ddcolor.transfer")
@@ -106,11 +99,16 @@ def reduced_ab(target_lab: np.ndarray, reference_lab: np.ndarray, method: str) -
         return Reduced(small_target, new_ab, 0.0, 0.0, IDENTITY, np.zeros(small_target.shape[:2], np.float32))
     matches = match_colors(*matching_features(small_target, small_reference), small_reference)
     new_ab += matches.confidence[:, :, None] * (matches.ab - new_ab)
-    fitted = _fitted_map(small_target, matches)
-    color_map = carried_onto_palette(fitted, small_target, small_reference)
+    guarded = fit_color_map(small_target, matches.ab, matches.confidence, matches.mutual)
+    color_map = carried_onto_palette(_more_trusted_fit(guarded, small_target, matches), small_target, small_reference)
     mapped_ab, trust = _through_map(new_ab, small_target, color_map, matches.mutual)
-    if color_map is not fitted and palette_share(mapped_ab, small_target, small_reference) > CARRIED_SHARE_FROM_FULL[0]:
-        color_map = fitted  # the blend would leave the reference's palette where the fit's own trust does not
+    if (
+        color_map is not guarded
+        and palette_share(mapped_ab, small_target, small_reference) > CARRIED_SHARE_FROM_FULL[0]
+    ):
+        color_map = (
+            guarded  # a trust raised past the guarded fit's would take the result away from the reference's palette
+        )
         mapped_ab, trust = _through_map(new_ab, small_target, color_map, matches.mutual)
     from_matches = 1.0 - (1.0 - matches.confidence) * (1.0 - trust)
     return Reduced(
@@ -118,24 +116,20 @@ def reduced_ab(target_lab: np.ndarray, reference_lab: np.ndarray, method: str) -
     )
 
 
-def _fitted_map(target_lab: np.ndarray, matches: Matches) -> ColorMap:
-    """The map of the target's own colors onto the matches, fitted on their confidences, or on their
-    confidences before the crowding guard where that map is trusted more and explains at least
-    UNGUARDED_EXPLAINED_MIN of them.
+def _more_trusted_fit(guarded: ColorMap, target_lab: np.ndarray, matches: Matches) -> ColorMap:
+    """The map of the target's own colors fitted on the matches' confidences before the crowding guard, where
+    it is trusted more than `guarded` (fitted on their confidences); else `guarded`.
 
-    The guard keeps look-alikes from laying the colors of a few textures of the reference over the photo,
-    and the map has checks of its own against them (the share of the matches it explains, and of their
-    spread it keeps). A view of the scene lit another way crowds too: the left half of a portrait lit from
-    the left, its forehead brighter than any of the other half's, matches the few brightest pixels there,
-    and its map lost the confidence it is fitted with (the twenty-fifth unseen set's man in a blue shirt,
-    desaturated: 9.67 against 9.24 with no transfer, fitted before the guard 3.07)."""
-    guarded, unguarded = (
-        fit_color_map(target_lab, matches.ab, confidence, matches.mutual)
-        for confidence in (matches.confidence, matches.uncrowded_confidence)
-    )
-    if unguarded.trust > guarded.trust and unguarded.explained >= UNGUARDED_EXPLAINED_MIN:
-        return unguarded
-    return guarded
+    The guard keeps look-alikes from laying the colors of a few textures of the reference over the photo. A
+    view of the scene lit another way crowds too: the left half of a portrait lit from the left, its forehead
+    brighter than any of the other half's, matches the few brightest pixels there, and its map lost the
+    confidence it is fitted with (the twenty-fifth unseen set's man in a blue shirt, desaturated: 9.67
+    against 9.24 with no transfer; fitted before the guard, 3.07). Like a trust raised by the palette, it
+    is kept only where the result stays near the reference's palette (`reduced_ab`): look-alikes of related
+    photos (burgers with a calzone, a fume hood with a lighthouse) also fit maps that keep their spread.
+    """
+    unguarded = fit_color_map(target_lab, matches.ab, matches.uncrowded_confidence, matches.mutual)
+    return unguarded if unguarded.trust > guarded.trust else guarded
 
 
 def _through_map(
