@@ -106,9 +106,8 @@ def reduced_ab(target_lab: np.ndarray, reference_lab: np.ndarray, method: str) -
         color_map is not guarded
         and palette_share(mapped_ab, small_target, small_reference) > CARRIED_SHARE_FROM_FULL[0]
     ):
-        color_map = (
-            guarded  # a trust raised past the guarded fit's would take the result away from the reference's palette
-        )
+        # A trust raised past the guarded fit's would take the result away from the reference's palette.
+        color_map = guarded
         mapped_ab, trust = _through_map(new_ab, small_target, color_map, matches.mutual)
     from_matches = 1.0 - (1.0 - matches.confidence) * (1.0 - trust)
     return Reduced(
