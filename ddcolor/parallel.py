@@ -24,3 +24,12 @@ def map_bands(height: int, work: Callable[[slice], T], band_rows: int = BAND_ROW
         return [work(rows) for rows in bands]
     with ThreadPoolExecutor(max_workers=min(len(bands), os.cpu_count() or 1)) as pool:
         return list(pool.map(work, bands))
+
+
+def run_together(*calls: Callable[[], T]) -> list[T]:
+    """Independent calls run at once on threads (numpy and OpenCV release the GIL); results in order."""
+    if len(calls) <= 1:
+        return [call() for call in calls]
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = [pool.submit(call) for call in calls]
+        return [future.result() for future in futures]

@@ -46,6 +46,7 @@ import cv2
 import numpy as np
 
 from ddcolor.lab import fit_to_gamut, shrunk_to_gamut, to_bgr, to_lab
+from ddcolor.parallel import run_together
 from ddcolor.transfer.distance import sliced_wasserstein
 from ddcolor.transfer.reference import own_chroma
 
@@ -263,13 +264,16 @@ def palette_ab(
     lightness = source[:, 0]
     every = max(1, len(wanted) // CHOICE_SAMPLES)
     step = max(1, len(source) // CHOICE_SAMPLES)
-    candidates = []  # (how far RGB shows it from the reference's colors, the palette)
-    for shown_lightness in (None, lightness):
+
+    def candidate(shown_lightness: np.ndarray | None) -> tuple[float, np.ndarray]:
+        """(how far RGB shows it from the reference's colors, the palette)"""
         moved = transport(source * weight, goal, shown_lightness)
         smoothed = source[:, 1:3] + smooth_values(grid, moved[:, 1:3] - source[:, 1:3])
         ab = restore_chroma(grid, smoothed, wanted)
         shown = _shown_ab(lightness[::step], ab[::step])
-        candidates.append((sliced_wasserstein(shown, wanted[::every], directions=CHOICE_DIRECTIONS), ab))
+        return sliced_wasserstein(shown, wanted[::every], directions=CHOICE_DIRECTIONS), ab
+
+    candidates = run_together(lambda: candidate(None), lambda: candidate(lightness))  # independent: on two threads
     nearest = min(candidates, key=lambda candidate: candidate[0])[1]  # the first on a tie
     return nearest.reshape(*shape, 2).astype(np.float32)
 
