@@ -30,6 +30,8 @@ _ENCODE_PARAMS = {
     "jpg": [cv2.IMWRITE_JPEG_QUALITY, 95],
     "webp": [cv2.IMWRITE_WEBP_QUALITY, 95],
 }
+# The longest side each format's encoder takes (WebP's 14 bits; libjpeg's own limit); PNG's is far past MAX_PIXELS.
+MAX_SIDES = {"jpg": 65_500, "webp": 16_383}
 PNG_LEVEL = 1  # ISA-L level 1: 3.6x faster than zlib's level 1 here, ~15% larger
 PNG_BAND_ROWS = 256  # rows per independently compressed band
 
@@ -144,10 +146,22 @@ def read_image(path: str | Path, *, what: str = "image") -> Photo:
     return decode_image(data, what=what)
 
 
+def check_output_size(size: tuple[int, int], output_format: str) -> None:
+    """Refuse a (width, height) that `output_format` cannot hold, before the work, in words a person reads: a
+    panorama well within MAX_PIXELS can be wider than WebP or JPEG allow."""
+    most = MAX_SIDES.get(output_format)
+    if most is not None and max(size) > most:
+        raise ValueError(
+            f"the photo is {size[0]} x {size[1]} pixels; {output_format} holds at most {most} pixels a side, "
+            "so choose png"
+        )
+
+
 def encode_image(photo: Photo, output_format: str) -> bytes:
     """PNG and WebP keep the alpha plane; JPEG has none, so transparent parts go white."""
     if output_format not in OUTPUT_FORMATS:
         raise ValueError(f"unknown output format {output_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}")
+    check_output_size(photo.size, output_format)
     pixels = photo.bgr
     if photo.alpha is not None:
         if output_format == "jpg":

@@ -147,6 +147,10 @@ BAD_INPUTS = {
         {"image": data_url(gray_jpeg()), "reference": data_url(b"GIF89a broken")},
         "reference",
     ),
+    "panorama wider than webp holds": (
+        {"image": data_url(encode(np.full((8, 16_400), 128, np.uint8), ".png")), "output_format": "webp"},
+        "webp holds at most 16383 pixels a side, so choose png",
+    ),
 }
 
 

@@ -101,6 +101,16 @@ def test_pixel_limit_is_checked_before_decoding():
         decode_image(png_declaring(side, side))
 
 
+@pytest.mark.parametrize(("output_format", "width"), [("webp", 16_384), ("jpg", 65_501)])
+def test_a_panorama_wider_than_the_format_holds_is_refused_in_words_and_png_takes_it(output_format, width):
+    panorama = Photo(np.full((2, width, 3), 128, np.uint8))
+    with pytest.raises(ValueError, match=f"{output_format} holds at most {width - 1} pixels a side, so choose png"):
+        encode_image(panorama, output_format)
+    assert decode_image(encode_image(panorama, "png")).size == (width, 2)
+    narrower = Photo(panorama.pixels[:, 1:])
+    assert decode_image(encode_image(narrower, output_format)).size == (width - 1, 2)
+
+
 def test_write_and_read_round_trip(tmp_path):
     photo = Photo(gradient_photo(25, 35))
     path = write_image(photo, tmp_path / "out.png")
