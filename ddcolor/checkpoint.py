@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -185,7 +186,11 @@ def _read_cache(cache: Path, checkpoint: Path, device: torch.device) -> dict[str
 
 
 def write_cache(state: Mapping[str, torch.Tensor], checkpoint: Path) -> Path | None:
-    """Write the folded state beside `checkpoint` atomically; None where the folder is read-only."""
+    """Write the folded state beside `checkpoint` atomically; None where the folder is read-only.
+
+    The cache takes the checkpoint's permissions: whoever may read the weights may read their cache (a
+    temporary file is its owner's alone, and weights baked in as root would otherwise be unreadable to a
+    server running as another user, which then unpickles the checkpoint at every start)."""
     cache = cache_path_for(checkpoint)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=cache.name + ".", suffix=".partial", dir=cache.parent)
@@ -195,6 +200,7 @@ def write_cache(state: Mapping[str, torch.Tensor], checkpoint: Path) -> Path | N
     os.close(fd)
     try:
         save_file(dict(state), tmp_name, metadata=_source_stamp(checkpoint))
+        os.chmod(tmp_name, stat.S_IMODE(checkpoint.stat().st_mode))
         os.replace(tmp_name, cache)
     except OSError as error:
         log.info("not caching %s as safetensors: %s", checkpoint.name, error)

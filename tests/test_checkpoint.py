@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 
 import numpy as np
 import pytest
@@ -78,6 +79,14 @@ def test_safetensors_cache_is_written_and_gives_identical_output(tmp_path, offic
     assert cache.is_file()
     path.unlink()  # later loads must not need the .pth (nor unpickle anything)
     assert np.array_equal(colorize_with(cache, golden_pipeline["input_bgr"]), first)
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640])
+def test_the_cache_is_readable_by_whoever_may_read_the_checkpoint(tmp_path, official_state, mode):
+    path = write_official_checkpoint(tmp_path / "ddcolor_paper_tiny.pth", official_state("tiny"))
+    path.chmod(mode)
+    load_package_state(path)
+    assert stat.S_IMODE(cache_path_for(path).stat().st_mode) == mode
 
 
 def test_stale_cache_is_rebuilt_from_the_checkpoint(tmp_path, official_state):
