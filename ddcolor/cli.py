@@ -1,7 +1,8 @@
 """Command line: `python -m ddcolor download ...`, `colorize ...` and `colorize-video ...`.
 
 `colorize` is made for a folder of family scans: files or folders in, one folder of colorized
-photos out, the model loaded once, existing results skipped, bad files reported at the end.
+photos out (subfolders kept: `ddcolor.folders`), the model loaded once, existing results
+skipped, bad files reported at the end.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from ddcolor.folders import HINTS_SUFFIX, OutputClashError, hints_beside, plan_jobs
 from ddcolor.hints import hints_overlay
 from ddcolor.images import OUTPUT_FORMATS, read_image, write_image
 from ddcolor.network import MODEL_SIZES
@@ -32,37 +34,7 @@ from ddcolor.weights import (
     ensure_checkpoint,
 )
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif"}
-HINTS_SUFFIX = ".hints.png"  # `<name>.hints.png` beside `<name>.jpg` holds that photo's color hints
-
 log = logging.getLogger("ddcolor")
-
-
-def is_hints_file(path: Path) -> bool:
-    return path.name.lower().endswith(HINTS_SUFFIX)
-
-
-def iter_inputs(paths: Sequence[Path]) -> Iterator[Path]:
-    """Files as given, and the image files inside folders (recursively, sorted); hints files are no photos."""
-    for path in paths:
-        if path.is_dir():
-            yield from sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not is_hints_file(p)
-            )
-        elif not is_hints_file(path):
-            yield path
-
-
-def hints_beside(source: Path) -> Path | None:
-    """`<name>.hints.png` beside a photo found in a folder, if there."""
-    beside = source.with_name(source.stem + HINTS_SUFFIX)
-    return beside if beside.is_file() else None
-
-
-def output_path_for(source: Path, output_dir: Path, output_format: str) -> Path:
-    return output_dir / f"{source.stem}.{output_format}"
 
 
 def run_download(args: argparse.Namespace) -> int:
@@ -89,21 +61,24 @@ def load_colorizer(args: argparse.Namespace) -> tuple[Colorizer, np.ndarray | No
 def run_colorize(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    sources = list(iter_inputs(args.inputs))
-    if not sources:
+    try:
+        jobs = plan_jobs(args.inputs, args.output, args.format)
+    except OutputClashError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if not jobs:
         print("error: no image files found in the given inputs", file=sys.stderr)
         return 2
-    if args.hints is not None and len(sources) > 1:
+    if args.hints is not None and len(jobs) > 1:
         print(
-            f"error: --hints is for one photo, but the inputs hold {len(sources)}; for folders, put each photo's "
+            f"error: --hints is for one photo, but the inputs hold {len(jobs)}; for folders, put each photo's "
             f"hints beside it as <name>{HINTS_SUFFIX}",
             file=sys.stderr,
         )
         return 2
-    in_folders = set(iter_inputs([path for path in args.inputs if path.is_dir()]))
     args.output.mkdir(parents=True, exist_ok=True)
-    todo = [s for s in sources if args.overwrite or not output_path_for(s, args.output, args.format).exists()]
-    skipped = len(sources) - len(todo)
+    todo = [job for job in jobs if args.overwrite or not job.output.exists()]
+    skipped = len(jobs) - len(todo)
     if skipped:
         print(f"skipping {skipped} photo(s) already colorized in {args.output} (use --overwrite to redo them)")
     if not todo:
@@ -117,10 +92,10 @@ def run_colorize(args: argparse.Namespace) -> int:
 
     failures: list[tuple[Path, str]] = []
     with tqdm(todo, unit="img", desc="colorizing") as progress:
-        for source in progress:
+        for job in progress:
             try:
-                photo = read_image(source)
-                hints_file = args.hints or (hints_beside(source) if source in in_folders else None)
+                photo = read_image(job.source)
+                hints_file = args.hints or (hints_beside(job.source) if job.in_folder else None)
                 hints = hints_overlay(read_image(hints_file, what="hints"), photo) if hints_file else None
                 result = colorizer.colorize_photo(
                     photo,
@@ -131,9 +106,10 @@ def run_colorize(args: argparse.Namespace) -> int:
                     saturation=args.saturation,
                     hints=hints,
                 )
-                write_image(result, output_path_for(source, args.output, args.format))
+                job.output.parent.mkdir(parents=True, exist_ok=True)
+                write_image(result, job.output)
             except ValueError as error:
-                failures.append((source, str(error)))
+                failures.append((job.source, str(error)))
     done = len(todo) - len(failures)
     print(f"colorized {done} photo(s) into {args.output}")
     if failures:
@@ -150,10 +126,15 @@ def run_colorize_video(args: argparse.Namespace) -> int:
 
     from ddcolor.video import colorize_video
 
+    try:
+        jobs = plan_jobs(args.inputs, args.output, args.format)
+    except OutputClashError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     args.output.mkdir(parents=True, exist_ok=True)
-    todo = [s for s in args.inputs if args.overwrite or not output_path_for(s, args.output, args.format).exists()]
-    if len(todo) < len(args.inputs):
-        print(f"skipping {len(args.inputs) - len(todo)} video(s) already colorized (use --overwrite to redo them)")
+    todo = [job for job in jobs if args.overwrite or not job.output.exists()]
+    if len(todo) < len(jobs):
+        print(f"skipping {len(jobs) - len(todo)} video(s) already colorized (use --overwrite to redo them)")
     if not todo:
         return 0
     try:
@@ -162,8 +143,8 @@ def run_colorize_video(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     failures: list[tuple[Path, str]] = []
-    for source in todo:
-        with tqdm(unit="frame", desc=source.name) as progress:
+    for job in todo:
+        with tqdm(unit="frame", desc=job.source.name) as progress:
 
             def advance(done: int, total: int | None, bar=progress) -> None:
                 bar.total = total
@@ -172,15 +153,15 @@ def run_colorize_video(args: argparse.Namespace) -> int:
             try:
                 colorize_video(
                     colorizer,
-                    source,
-                    output_path_for(source, args.output, args.format),
+                    job.source,
+                    job.output,
                     stabilize=not args.no_stabilize,
                     reference=reference,
                     output_format=args.format,
                     progress=advance,
                 )
             except ValueError as error:
-                failures.append((source, str(error)))
+                failures.append((job.source, str(error)))
     print(f"colorized {len(todo) - len(failures)} video(s) into {args.output}")
     for source, reason in failures:
         print(f"  {source}: {reason}", file=sys.stderr)

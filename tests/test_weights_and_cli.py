@@ -46,6 +46,20 @@ def test_download_command_fails_cleanly_offline(tmp_path, monkeypatch, capsys):
     assert "ddcolor_paper_tiny.pth" in capsys.readouterr().err
 
 
+SMALL_RUN = ["--model-size", "tiny", "--input-size", "64"]  # the tiny model at a small working size: fast
+
+
+def write_gray_photo(path: Path, seed: int) -> np.ndarray:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    gray = cv2.cvtColor(gradient_photo(60, 80, seed), cv2.COLOR_BGR2GRAY)
+    cv2.imwrite(str(path), gray)
+    return read_image(path).pixels  # as decoded (JPEG is lossy)
+
+
+def files_under(folder: Path) -> list[str]:
+    return sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file())
+
+
 @pytest.fixture
 def scans(tmp_path) -> Path:
     folder = tmp_path / "scans"
@@ -62,7 +76,7 @@ def test_colorize_command_processes_a_folder_and_reports_failures(scans, tmp_pat
     out = tmp_path / "out"
     args = ["colorize", str(scans), "--output", str(out), "--model-size", "tiny", "--input-size", "64"]
     assert main(args) == 1  # one bad file
-    assert sorted(p.name for p in out.iterdir()) == ["grandma.png", "wedding.png"]
+    assert files_under(out) == ["album/wedding.png", "grandma.png"]  # subfolders kept
     assert cv2.imread(str(out / "grandma.png")).shape == (60, 80, 3)
     err = capsys.readouterr().err
     assert "1 photo(s) failed" in err and "notes.jpg" in err and "not a picture" in err
@@ -74,7 +88,36 @@ def test_colorize_command_processes_a_folder_and_reports_failures(scans, tmp_pat
 
     (scans / "notes.jpg").unlink()
     assert main([*args, "--overwrite", "--format", "jpg"]) == 0
-    assert (out / "wedding.jpg").exists()
+    assert (out / "album" / "wedding.jpg").exists()
+
+
+def test_photos_of_one_name_keep_their_folders_and_each_gets_its_own_output(tmp_path, monkeypatch, capsys, weights_dir):
+    """A scan archive numbered per year, and one scan kept both as JPEG and as PNG."""
+    monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(weights_dir))
+    archive = tmp_path / "archive"
+    names = ("1950/img001.jpg", "1951/img001.jpg", "bw.jpg", "bw.png")
+    sources = {name: write_gray_photo(archive / name, seed) for seed, name in enumerate(names)}
+    out = tmp_path / "out"
+    assert main(["colorize", str(archive), "-o", str(out), *SMALL_RUN]) == 0
+    assert "colorized 4 photo(s)" in capsys.readouterr().out
+    written = {"1950/img001.jpg": "1950/img001.png", "1951/img001.jpg": "1951/img001.png"}
+    written |= {"bw.jpg": "bw.jpg.png", "bw.png": "bw.png.png"}  # one name in one folder: each keeps its suffix
+    assert files_under(out) == sorted(written.values())
+    for name, output in written.items():  # each output is its own photo colorized: it keeps that photo's lightness
+        lightness = cv2.cvtColor(cv2.imread(str(out / output)), cv2.COLOR_BGR2GRAY).astype(int)
+        closest = min(sources, key=lambda source: np.abs(lightness - sources[source]).mean())
+        assert closest == name
+
+
+def test_one_name_given_from_two_folders_is_refused_before_any_work(tmp_path, capsys):
+    first, second = tmp_path / "a" / "x.jpg", tmp_path / "b" / "x.jpg"
+    write_gray_photo(first, 1)
+    write_gray_photo(second, 2)
+    out = tmp_path / "out"
+    assert main(["colorize", str(first), str(second), "-o", str(out)]) == 2  # no weights here: nothing was loaded
+    err = capsys.readouterr().err
+    assert str(first) in err and str(second) in err and str(out / "x.png") in err
+    assert not out.exists()
 
 
 def test_colorize_command_with_missing_weights_fails_in_seconds(tmp_path):

@@ -1,0 +1,92 @@
+"""Which files a command-line run reads, and the one output path each gets.
+
+A scan archive is often numbered per folder (`1950/img001.jpg`, `1951/img001.jpg`), so the
+output keeps the input's subfolders: `colorize scans -o out` writes `scans/1950/img001.jpg` to
+`out/1950/img001.png`. The whole plan is made before any photo is read, so a run that would
+write two photos to one file is refused before any work, never found out afterwards.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif"}
+HINTS_SUFFIX = ".hints.png"  # `<name>.hints.png` beside `<name>.jpg` holds that photo's color hints
+
+
+class OutputClashError(ValueError):
+    """The inputs cannot all be written without one result replacing another file; nothing was done."""
+
+
+@dataclass(frozen=True)
+class Job:
+    source: Path
+    output: Path
+    in_folder: bool  # found by searching a folder: a hints file beside it is its own
+
+
+def is_hints_file(path: Path) -> bool:
+    return path.name.lower().endswith(HINTS_SUFFIX)
+
+
+def hints_beside(source: Path) -> Path | None:
+    """`<name>.hints.png` beside a photo found in a folder, if there."""
+    beside = source.with_name(source.stem + HINTS_SUFFIX)
+    return beside if beside.is_file() else None
+
+
+def output_key(path: Path) -> str:
+    """Names that differ only in case are one file on macOS and Windows, so they count as one."""
+    return str(path).casefold()
+
+
+def photos_in(folder: Path) -> list[Path]:
+    """The image files under `folder` (recursively, sorted); hints files are no photos."""
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and not is_hints_file(path)
+    )
+
+
+def found_inputs(inputs: Sequence[Path]) -> list[tuple[Path, Path, bool]]:
+    """`(source, subfolder of the output, found in a folder)` per file to colorize, each file once:
+    files as given (into the output folder itself), folders searched (their subfolders kept)."""
+    found: dict[Path, tuple[Path, Path, bool]] = {}
+    for path in inputs:
+        if path.is_dir():
+            for source in photos_in(path):
+                found.setdefault(source.resolve(), (source, source.parent.relative_to(path), True))
+        elif not is_hints_file(path):
+            found.setdefault(path.resolve(), (path, Path(), False))
+    return list(found.values())
+
+
+def plan_jobs(inputs: Sequence[Path], output_dir: Path, output_format: str) -> list[Job]:
+    """One `Job` per input file, its output `<output_dir>/<subfolders>/<name>.<format>`.
+
+    Inputs that would share an output (`x.jpg` and `x.png` in one folder) each keep their own
+    suffix instead: `x.jpg.png` and `x.png.png`. A scan archive's file names are often catalogue
+    numbers that its owner would not rename, so both are colorized, under names that say which
+    is which and that do not depend on the order the files are found in. Anything still
+    shared (the same name given from two folders: `a/x.jpg b/x.jpg`) is an `OutputClashError`
+    naming both files, raised before any work.
+    """
+    found = found_inputs(inputs)
+    plain_outputs = [output_dir / subfolder / f"{source.stem}.{output_format}" for source, subfolder, _ in found]
+    sharing = Counter(output_key(output) for output in plain_outputs)
+    jobs: list[Job] = []
+    claimed: dict[str, Path] = {}
+    for (source, _, in_folder), plain in zip(found, plain_outputs, strict=True):
+        output = plain.with_name(f"{source.name}.{output_format}") if sharing[output_key(plain)] > 1 else plain
+        other = claimed.setdefault(output_key(output), source)
+        if other != source:
+            raise OutputClashError(
+                f"{other} and {source} would both be colorized into {plain}; rename one, "
+                "or colorize them into separate --output folders"
+            )
+        jobs.append(Job(source, output, in_folder))
+    return jobs
