@@ -43,22 +43,36 @@ def output_key(path: Path) -> str:
     return str(path).casefold()
 
 
-def photos_in(folder: Path) -> list[Path]:
-    """The image files under `folder` (recursively, sorted); hints files are no photos."""
+def photos_in(folder: Path, output_dir: Path) -> list[Path]:
+    """The image files under `folder` (recursively, sorted), but none under `output_dir`: results
+    written inside the folder they came from (`scans -o scans/colorized`) are no new photos.
+    Hints files are no photos either."""
+    results = output_dir.resolve()
     return sorted(
         path
         for path in folder.rglob("*")
-        if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and not is_hints_file(path)
+        if path.is_file()
+        and path.suffix.lower() in IMAGE_SUFFIXES
+        and not is_hints_file(path)
+        and not path.resolve().is_relative_to(results)
     )
 
 
-def found_inputs(inputs: Sequence[Path]) -> list[tuple[Path, Path, bool]]:
+def found_inputs(inputs: Sequence[Path], output_dir: Path) -> list[tuple[Path, Path, bool]]:
     """`(source, subfolder of the output, found in a folder)` per file to colorize, each file once:
-    files as given (into the output folder itself), folders searched (their subfolders kept)."""
+    files as given (into the output folder itself), folders searched (their subfolders kept).
+
+    An input folder that is the output folder is an `OutputClashError`: results would mix with
+    the originals, and `--overwrite` would replace a scan by its colorized copy."""
     found: dict[Path, tuple[Path, Path, bool]] = {}
     for path in inputs:
         if path.is_dir():
-            for source in photos_in(path):
+            if path.resolve() == output_dir.resolve():
+                raise OutputClashError(
+                    f"the output folder {output_dir} is the input folder {path}: the results would mix with the "
+                    f"originals; give another --output, for example {path / 'colorized'}"
+                )
+            for source in photos_in(path, output_dir):
                 found.setdefault(source.resolve(), (source, source.parent.relative_to(path), True))
         elif not is_hints_file(path):
             found.setdefault(path.resolve(), (path, Path(), False))
@@ -73,9 +87,10 @@ def plan_jobs(inputs: Sequence[Path], output_dir: Path, output_format: str) -> l
     numbers that its owner would not rename, so both are colorized, under names that say which
     is which and that do not depend on the order the files are found in. Anything still
     shared (the same name given from two folders: `a/x.jpg b/x.jpg`) is an `OutputClashError`
-    naming both files, raised before any work.
+    naming both files, raised before any work; so is an output that would be an input file.
     """
-    found = found_inputs(inputs)
+    found = found_inputs(inputs, output_dir)
+    originals = {output_key(source.resolve()) for source, _, _ in found}
     plain_outputs = [output_dir / subfolder / f"{source.stem}.{output_format}" for source, subfolder, _ in found]
     sharing = Counter(output_key(output) for output in plain_outputs)
     jobs: list[Job] = []
@@ -87,6 +102,10 @@ def plan_jobs(inputs: Sequence[Path], output_dir: Path, output_format: str) -> l
             raise OutputClashError(
                 f"{other} and {source} would both be colorized into {plain}; rename one, "
                 "or colorize them into separate --output folders"
+            )
+        if output_key(output.resolve()) in originals:
+            raise OutputClashError(
+                f"the result for {source} would be written over the input {output}; give another --output"
             )
         jobs.append(Job(source, output, in_folder))
     return jobs

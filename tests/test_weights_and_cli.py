@@ -120,6 +120,32 @@ def test_one_name_given_from_two_folders_is_refused_before_any_work(tmp_path, ca
     assert not out.exists()
 
 
+def test_results_inside_the_scanned_folder_are_never_read_back_as_photos(tmp_path, monkeypatch, capsys, weights_dir):
+    monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(weights_dir))
+    scans = tmp_path / "scans"
+    for seed, name in enumerate(("a.jpg", "b.jpg")):
+        write_gray_photo(scans / name, seed)
+    out = scans / "colorized"
+    args = ["colorize", str(scans), "-o", str(out), *SMALL_RUN]
+    assert main(args) == 0
+    assert main(args) == 0
+    assert "skipping 2 photo(s) already colorized" in capsys.readouterr().out
+    assert main([*args, "--format", "jpg", "--overwrite"]) == 0
+    assert "colorized 2 photo(s)" in capsys.readouterr().out
+    assert files_under(out) == ["a.jpg", "a.png", "b.jpg", "b.png"]
+
+
+def test_a_run_that_would_write_over_an_original_is_refused_before_any_work(tmp_path, capsys):
+    scans = tmp_path / "scans"
+    write_gray_photo(scans / "a.png", 1)
+    original = (scans / "a.png").read_bytes()
+    assert main(["colorize", str(scans), "-o", str(scans), "--overwrite"]) == 2
+    assert f"the output folder {scans} is the input folder" in capsys.readouterr().err
+    assert main(["colorize", str(scans / "a.png"), "-o", str(scans), "--overwrite"]) == 2
+    assert f"would be written over the input {scans / 'a.png'}" in capsys.readouterr().err
+    assert files_under(scans) == ["a.png"] and (scans / "a.png").read_bytes() == original
+
+
 def test_colorize_command_with_missing_weights_fails_in_seconds(tmp_path):
     """The README's first command on a machine with no weights and no network."""
     env = offline_env(tmp_path, str(Path(sys.executable).parent))
