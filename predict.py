@@ -15,13 +15,11 @@ from ddcolor.checks import require_choice, require_range
 from ddcolor.hints import hints_overlay
 from ddcolor.images import OUTPUT_FORMATS, check_output_size, read_image, write_image
 from ddcolor.network import MODEL_SIZES
-from ddcolor.pipeline import DEFAULT_INPUT_SIZE, round_input_size
+from ddcolor.pipeline import DEFAULT_INPUT_SIZE, MAX_INPUT_SIZE, MIN_INPUT_SIZE, round_input_size
 from ddcolor.saturation import MAX_SATURATION, MIN_SATURATION
 from ddcolor.serving import ColorizerPool, fresh_output_path, show_library_logs
 from ddcolor.transfer import TRANSFER_METHODS
 from ddcolor.weights import DEFAULT_VARIANT, VARIANTS
-
-MIN_INPUT_SIZE, MAX_INPUT_SIZE = 256, 1024
 
 
 def model_size_input() -> Any:

@@ -15,11 +15,11 @@ from cog import BasePredictor, Input, Path
 from ddcolor.checks import require_choice, require_range
 from ddcolor.images import read_image
 from ddcolor.network import MODEL_SIZES
-from ddcolor.pipeline import round_input_size
+from ddcolor.pipeline import MAX_INPUT_SIZE, MIN_INPUT_SIZE, round_input_size
 from ddcolor.serving import ColorizerPool, fresh_output_path, show_library_logs
 from ddcolor.video import VIDEO_FORMATS, VideoLimits, colorize_video
 from ddcolor.weights import VARIANTS
-from predict import MAX_INPUT_SIZE, MIN_INPUT_SIZE, input_size_input, model_size_input, variant_input
+from predict import input_size_input, model_size_input, variant_input
 
 LIMITS = VideoLimits(max_seconds=600.0, max_frames=18_000, max_pixels=3840 * 2160)
 PROGRESS_EVERY_S = 5.0

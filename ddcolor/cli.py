@@ -15,11 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ddcolor.checks import require_range
 from ddcolor.folders import HINTS_SUFFIX, OutputClashError, hints_beside, plan_jobs
 from ddcolor.hints import hints_overlay
 from ddcolor.images import OUTPUT_FORMATS, read_image, write_image
 from ddcolor.network import MODEL_SIZES
-from ddcolor.pipeline import DEFAULT_INPUT_SIZE, Colorizer, round_input_size
+from ddcolor.pipeline import DEFAULT_INPUT_SIZE, MAX_INPUT_SIZE, MIN_INPUT_SIZE, Colorizer, round_input_size
 from ddcolor.resample import UPSAMPLE_MODES
 from ddcolor.saturation import check_saturation
 from ddcolor.transfer import TRANSFER_METHODS
@@ -46,6 +47,12 @@ def run_download(args: argparse.Namespace) -> int:
             return 1
         print(f"{name}: {path}")
     return 0
+
+
+def check_model_options(args: argparse.Namespace) -> None:
+    """The options both commands share, checked once before any file is read or the model
+    loaded, within the bounds the predictors allow (and with their message)."""
+    require_range("--input-size", args.input_size, MIN_INPUT_SIZE, MAX_INPUT_SIZE)
 
 
 def load_colorizer(args: argparse.Namespace) -> tuple[Colorizer, np.ndarray | None]:
@@ -76,6 +83,11 @@ def run_colorize(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    try:
+        check_model_options(args)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     args.output.mkdir(parents=True, exist_ok=True)
     todo = [job for job in jobs if args.overwrite or not job.output.exists()]
     skipped = len(jobs) - len(todo)
@@ -131,6 +143,11 @@ def run_colorize_video(args: argparse.Namespace) -> int:
     except OutputClashError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    try:
+        check_model_options(args)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     args.output.mkdir(parents=True, exist_ok=True)
     todo = [job for job in jobs if args.overwrite or not job.output.exists()]
     if len(todo) < len(jobs):
@@ -198,7 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
     colorize.add_argument(
         "--saturation", type=float, default=1.0, help="0 (black and white) to 2 (twice as vivid); 1 as made"
     )
-    colorize.add_argument("--input-size", type=int, default=DEFAULT_INPUT_SIZE, help="working resolution (x32)")
+    colorize.add_argument(
+        "--input-size",
+        type=int,
+        default=DEFAULT_INPUT_SIZE,
+        help=f"working resolution, {MIN_INPUT_SIZE} to {MAX_INPUT_SIZE} (rounded to x32)",
+    )
     colorize.add_argument("--format", default="png", choices=OUTPUT_FORMATS)
     colorize.add_argument("--upsample", default=None, choices=UPSAMPLE_MODES, help="chroma upsampling mode")
     colorize.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: GPU if present)")
@@ -213,7 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
     video.add_argument(
         "--variant", default=DEFAULT_VARIANT, choices=VARIANTS, help="which training of the large model colorizes"
     )
-    video.add_argument("--input-size", type=int, default=DEFAULT_INPUT_SIZE, help="working resolution (x32)")
+    video.add_argument(
+        "--input-size",
+        type=int,
+        default=DEFAULT_INPUT_SIZE,
+        help=f"working resolution, {MIN_INPUT_SIZE} to {MAX_INPUT_SIZE} (rounded to x32)",
+    )
     video.add_argument("--no-stabilize", action="store_true", help="colorize every frame on its own")
     video.add_argument("--format", default="mp4", choices=("mp4", "webm"), help="H.264 MP4 or VP9 WebM")
     video.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: GPU if present)")

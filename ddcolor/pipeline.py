@@ -33,6 +33,9 @@ from ddcolor.transfer import transfer_from_lab, validate_transfer
 
 DEFAULT_UPSAMPLE = "bicubic"  # best of the modes in bench/color_quality.py; "nearest" = parity
 DEFAULT_INPUT_SIZE = 512
+# What the predictors and the command line accept: below, colors wash out; above, memory and time
+# grow with the square for little gain. The library itself takes any multiple of 32.
+MIN_INPUT_SIZE, MAX_INPUT_SIZE = 256, 1024
 INPUT_SIZE_MULTIPLE = 32
 PRECISIONS = ("fp32", "bf16")
 COMPILE_ENV = "DDCOLOR_COMPILE"  # "1": torch.compile the model (pays off only for long-running servers)

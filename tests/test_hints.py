@@ -210,7 +210,7 @@ def test_cli_takes_hints_for_one_photo_and_hints_files_beside_photos_in_folders(
     cv2.imwrite(str(folder / "hinted.jpg"), gray)
     cv2.imwrite(str(folder / "plain.jpg"), gray)
     cv2.imwrite(str(folder / "hinted.hints.png"), strokes(gray.shape, [(slice(70, 90), slice(70, 90), RED)]))
-    common = ["--model-size", "tiny", "--input-size", "64"]
+    common = ["--model-size", "tiny", "--input-size", "256"]
     assert main(["colorize", str(folder), "-o", str(tmp_path / "out"), *common]) == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["hinted.png", "plain.png"]  # hints not colorized
     left, red = disc(80, 80, 44), painted_ab(RED)

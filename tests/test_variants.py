@@ -96,7 +96,7 @@ def test_cli_variant_and_saturation(tmp_path, monkeypatch, capsys, weights_dir):
     monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(weights_dir))
     source = tmp_path / "bw.png"
     cv2.imwrite(str(source), cv2.cvtColor(gradient_photo(40, 56), cv2.COLOR_BGR2GRAY))
-    common = [str(source), "--model-size", "tiny", "--input-size", "64", "--overwrite"]
+    common = [str(source), "--model-size", "tiny", "--input-size", "256", "--overwrite"]
     assert main(["colorize", *common, "--output", str(tmp_path / "gray"), "--saturation", "0"]) == 0
     result = read_image(tmp_path / "gray" / "bw.png").bgr
     assert np.abs(result.astype(int) - result[:, :, :1]).max() <= 1

@@ -17,6 +17,7 @@ import pytest
 from conftest import ROOT, gradient_photo, offline_env
 from ddcolor.cli import main
 from ddcolor.images import read_image
+from ddcolor.pipeline import MAX_INPUT_SIZE, MIN_INPUT_SIZE
 from ddcolor.weights import WeightsNotFoundError, ensure_checkpoint, find_checkpoint, write_manifest
 from fake_hub import FakeHub
 
@@ -46,7 +47,7 @@ def test_download_command_fails_cleanly_offline(tmp_path, monkeypatch, capsys):
     assert "ddcolor_paper_tiny.pth" in capsys.readouterr().err
 
 
-SMALL_RUN = ["--model-size", "tiny", "--input-size", "64"]  # the tiny model at a small working size: fast
+SMALL_RUN = ["--model-size", "tiny", "--input-size", str(MIN_INPUT_SIZE)]  # the fastest run the CLI allows
 
 
 def write_gray_photo(path: Path, seed: int) -> np.ndarray:
@@ -74,7 +75,7 @@ def scans(tmp_path) -> Path:
 def test_colorize_command_processes_a_folder_and_reports_failures(scans, tmp_path, monkeypatch, capsys, weights_dir):
     monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(weights_dir))
     out = tmp_path / "out"
-    args = ["colorize", str(scans), "--output", str(out), "--model-size", "tiny", "--input-size", "64"]
+    args = ["colorize", str(scans), "--output", str(out), *SMALL_RUN]
     assert main(args) == 1  # one bad file
     assert files_under(out) == ["album/wedding.png", "grandma.png"]  # subfolders kept
     assert cv2.imread(str(out / "grandma.png")).shape == (60, 80, 3)
@@ -146,6 +147,16 @@ def test_a_run_that_would_write_over_an_original_is_refused_before_any_work(tmp_
     assert files_under(scans) == ["a.png"] and (scans / "a.png").read_bytes() == original
 
 
+@pytest.mark.parametrize("size", [MAX_INPUT_SIZE * 5, 0, -64])
+def test_an_input_size_the_predictor_would_refuse_is_refused_in_one_line(tmp_path, capsys, size):
+    photo = tmp_path / "bw.png"
+    write_gray_photo(photo, 1)
+    for command in ("colorize", "colorize-video"):
+        assert main([command, str(photo), "-o", str(tmp_path / "out"), "--input-size", str(size)]) == 1
+        message = f"--input-size must be a number from {MIN_INPUT_SIZE} to {MAX_INPUT_SIZE}, got {size}"
+        assert capsys.readouterr().err == f"error: {message}\n"
+
+
 def test_colorize_command_with_missing_weights_fails_in_seconds(tmp_path):
     """The README's first command on a machine with no weights and no network."""
     env = offline_env(tmp_path, str(Path(sys.executable).parent))
@@ -167,9 +178,9 @@ def test_colorize_command_writes_the_sample_photo(tmp_path, weights_dir, monkeyp
     monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(weights_dir))
     out = tmp_path / "colorized"
     sample = ROOT / "examples" / "cameraman.jpg"
-    args = ["colorize", str(sample), "-o", str(out), "--model-size", "tiny", "--input-size", "64", "--device", "cpu"]
+    args = ["colorize", str(sample), "-o", str(out), *SMALL_RUN, "--device", "cpu"]
     assert main(args) == 0
-    expected = tiny_colorizer.colorize(read_image(sample).bgr)  # the same model, size and device
+    expected = tiny_colorizer.colorize(read_image(sample).bgr, input_size=MIN_INPUT_SIZE)  # same model, size, device
     assert np.array_equal(cv2.imread(str(out / "cameraman.png")), expected)
 
 
