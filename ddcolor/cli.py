@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from ddcolor.checks import require_range
 from ddcolor.folders import HINTS_SUFFIX, OutputClashError, hints_beside, plan_jobs
@@ -35,6 +37,8 @@ from ddcolor.weights import (
     ensure_checkpoint,
 )
 
+DEVICE_NAMES = re.compile(r"cpu|cuda(:\d+)?")
+
 log = logging.getLogger("ddcolor")
 
 
@@ -49,10 +53,26 @@ def run_download(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_device(device: str | None) -> None:
+    """`--device` names a device this machine has: torch would only say so in a traceback from
+    deep inside loading the model."""
+    if device is None or device == "cpu":
+        return
+    if not DEVICE_NAMES.fullmatch(device):
+        raise ValueError(f"--device {device} is no device; choose cpu, cuda or cuda:N (the GPU numbered N)")
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if count == 0:
+        raise ValueError("no CUDA GPU found; use --device cpu")
+    index = int(device.partition(":")[2] or 0)
+    if index >= count:
+        raise ValueError(f"--device {device}: this machine has {count} CUDA GPU(s); the last is cuda:{count - 1}")
+
+
 def check_model_options(args: argparse.Namespace) -> None:
     """The options both commands share, checked once before any file is read or the model
-    loaded, within the bounds the predictors allow (and with their message)."""
+    loaded; `--input-size` within the bounds the predictors allow (and with their message)."""
     require_range("--input-size", args.input_size, MIN_INPUT_SIZE, MAX_INPUT_SIZE)
+    check_device(args.device)
 
 
 def load_colorizer(args: argparse.Namespace) -> tuple[Colorizer, np.ndarray | None]:
@@ -223,7 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     colorize.add_argument("--format", default="png", choices=OUTPUT_FORMATS)
     colorize.add_argument("--upsample", default=None, choices=UPSAMPLE_MODES, help="chroma upsampling mode")
-    colorize.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: GPU if present)")
+    colorize.add_argument(
+        "--device",
+        metavar="{cpu,cuda,cuda:N}",
+        help="where the model runs: cpu, the GPU (cuda) or GPU number N (default: the GPU if there is one)",
+    )
     colorize.add_argument("--overwrite", action="store_true", help="redo photos whose output exists")
     colorize.set_defaults(run=run_colorize)
 
@@ -243,7 +267,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     video.add_argument("--no-stabilize", action="store_true", help="colorize every frame on its own")
     video.add_argument("--format", default="mp4", choices=("mp4", "webm"), help="H.264 MP4 or VP9 WebM")
-    video.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: GPU if present)")
+    video.add_argument(
+        "--device",
+        metavar="{cpu,cuda,cuda:N}",
+        help="where the model runs: cpu, the GPU (cuda) or GPU number N (default: the GPU if there is one)",
+    )
     video.add_argument("--overwrite", action="store_true", help="redo videos whose output exists")
     video.set_defaults(run=run_colorize_video)
     return parser

@@ -13,6 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import torch
 
 from conftest import ROOT, gradient_photo, offline_env
 from ddcolor.cli import main
@@ -155,6 +156,32 @@ def test_an_input_size_the_predictor_would_refuse_is_refused_in_one_line(tmp_pat
         assert main([command, str(photo), "-o", str(tmp_path / "out"), "--input-size", str(size)]) == 1
         message = f"--input-size must be a number from {MIN_INPUT_SIZE} to {MAX_INPUT_SIZE}, got {size}"
         assert capsys.readouterr().err == f"error: {message}\n"
+
+
+def test_a_device_that_is_not_there_is_refused_in_one_line(tmp_path, capsys, monkeypatch):
+    photo = tmp_path / "bw.png"
+    write_gray_photo(photo, 1)
+    run = ["colorize", str(photo), "-o", str(tmp_path / "out"), "--device"]
+    assert main([*run, "tpu"]) == 1
+    assert (
+        capsys.readouterr().err == "error: --device tpu is no device; choose cpu, cuda or cuda:N (the GPU numbered N)\n"
+    )
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # a machine without a GPU
+    for command in ("colorize", "colorize-video"):
+        assert main([command, *run[1:], "cuda"]) == 1
+        assert capsys.readouterr().err == "error: no CUDA GPU found; use --device cpu\n"
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a machine with one GPU
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert main([*run, "cuda:1"]) == 1
+    assert capsys.readouterr().err == "error: --device cuda:1: this machine has 1 CUDA GPU(s); the last is cuda:0\n"
+
+
+def test_help_shows_the_devices(capsys):
+    with pytest.raises(SystemExit):
+        main(["colorize", "--help"])
+    assert "--device {cpu,cuda,cuda:N}" in capsys.readouterr().out
 
 
 def test_colorize_command_with_missing_weights_fails_in_seconds(tmp_path):
