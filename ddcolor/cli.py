@@ -22,9 +22,16 @@ from ddcolor.folders import HINTS_SUFFIX, OutputClashError, hints_beside, plan_j
 from ddcolor.hints import hints_overlay
 from ddcolor.images import OUTPUT_FORMATS, read_image, write_image
 from ddcolor.network import MODEL_SIZES
-from ddcolor.pipeline import DEFAULT_INPUT_SIZE, MAX_INPUT_SIZE, MIN_INPUT_SIZE, Colorizer, round_input_size
+from ddcolor.pipeline import (
+    DEFAULT_INPUT_SIZE,
+    MAX_INPUT_SIZE,
+    MIN_INPUT_SIZE,
+    Colorizer,
+    PostSteps,
+    round_input_size,
+)
 from ddcolor.resample import UPSAMPLE_MODES
-from ddcolor.saturation import check_saturation
+from ddcolor.saturation import MAX_SATURATION, MIN_SATURATION
 from ddcolor.transfer import TRANSFER_METHODS
 from ddcolor.weights import (
     CHECKPOINTS,
@@ -75,14 +82,27 @@ def check_model_options(args: argparse.Namespace) -> None:
     check_device(args.device)
 
 
-def load_colorizer(args: argparse.Namespace) -> tuple[Colorizer, np.ndarray | None]:
-    """The model the options name, loaded once, and the reference photo (BGR) if one was given."""
+def checked_reference(path: Path | None, method: str = "exemplar", strength: float = 1.0) -> np.ndarray | None:
+    """The `--reference` photo (BGR), read and checked with its method and strength once, before
+    any photo: a gray reference in a 500-photo run is one error, not 500."""
+    require_range("--reference-strength", strength, 0.0, 1.0)
+    if path is None:
+        return None
+    try:
+        reference = read_image(path, what="reference").bgr
+        PostSteps.prepare(reference=reference, reference_method=method, reference_strength=strength)
+    except ValueError as error:
+        raise ValueError(f"--reference {path}: {error}") from None
+    return reference
+
+
+def load_colorizer(args: argparse.Namespace) -> Colorizer:
+    """The model the options name, loaded once."""
     checkpoint = ensure_checkpoint(checkpoint_for(args.model_size, args.variant).name)
     colorizer = Colorizer.from_checkpoint(
         checkpoint, model_size=args.model_size, input_size=round_input_size(args.input_size), device=args.device
     )
-    reference = read_image(args.reference, what="reference").bgr if args.reference else None
-    return colorizer, reference
+    return colorizer
 
 
 def run_colorize(args: argparse.Namespace) -> int:
@@ -105,6 +125,8 @@ def run_colorize(args: argparse.Namespace) -> int:
         return 2
     try:
         check_model_options(args)
+        require_range("--saturation", args.saturation, MIN_SATURATION, MAX_SATURATION)
+        reference = checked_reference(args.reference, args.reference_method, args.reference_strength)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -116,8 +138,7 @@ def run_colorize(args: argparse.Namespace) -> int:
     if not todo:
         return 0
     try:
-        check_saturation(args.saturation)
-        colorizer, reference = load_colorizer(args)
+        colorizer = load_colorizer(args)
     except (WeightsNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -165,6 +186,7 @@ def run_colorize_video(args: argparse.Namespace) -> int:
         return 2
     try:
         check_model_options(args)
+        reference = checked_reference(args.reference)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -175,7 +197,7 @@ def run_colorize_video(args: argparse.Namespace) -> int:
     if not todo:
         return 0
     try:
-        colorizer, reference = load_colorizer(args)
+        colorizer = load_colorizer(args)
     except (WeightsNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -184,6 +184,26 @@ def test_help_shows_the_devices(capsys):
     assert "--device {cpu,cuda,cuda:N}" in capsys.readouterr().out
 
 
+def test_a_bad_reference_or_strength_is_refused_once_before_any_photo(tmp_path, monkeypatch, capsys, weights_dir):
+    monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(weights_dir))
+    scans, out = tmp_path / "scans", tmp_path / "out"
+    for seed in range(3):
+        write_gray_photo(scans / f"{seed}.png", seed)
+    color, gray = tmp_path / "color.png", tmp_path / "gray.png"
+    cv2.imwrite(str(color), gradient_photo(60, 80, 5))
+    write_gray_photo(gray, 5)
+    run = ["colorize", str(scans), "-o", str(out), *SMALL_RUN]
+
+    assert main([*run, "--reference", str(color), "--reference-strength", "2"]) == 1
+    assert capsys.readouterr().err == "error: --reference-strength must be a number from 0 to 1, got 2.0\n"
+    for command in (run, ["colorize-video", str(scans / "0.png"), "-o", str(out)]):
+        assert main([*command, "--reference", str(gray)]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: --reference {gray}: the reference is not a color photo")
+        assert err.count("\n") == 1  # once, not once per photo
+    assert not out.exists()  # refused before any work
+
+
 def test_colorize_command_with_missing_weights_fails_in_seconds(tmp_path):
     """The README's first command on a machine with no weights and no network."""
     env = offline_env(tmp_path, str(Path(sys.executable).parent))
