@@ -174,11 +174,20 @@ def run_colorize(args: argparse.Namespace) -> int:
 
 
 def run_colorize_video(args: argparse.Namespace) -> int:
-    """Each video into `--output` under its own name, with a progress bar in frames."""
+    """Each video into `--output` under its own name, with a progress bar in frames. Folders are
+    refused: unlike a folder of scans, which videos in one are meant is not clear."""
     from tqdm import tqdm
 
     from ddcolor.video import colorize_video
 
+    folders = [path for path in args.inputs if path.is_dir()]
+    if folders:
+        print(
+            f"error: colorize-video takes video files, not folders; {folders[0]} is a folder "
+            f"(give the videos in it, e.g. {folders[0] / '*.mp4'})",
+            file=sys.stderr,
+        )
+        return 2
     try:
         jobs = plan_jobs(args.inputs, args.output, args.format)
     except OutputClashError as error:

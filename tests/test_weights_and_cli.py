@@ -204,6 +204,14 @@ def test_a_bad_reference_or_strength_is_refused_once_before_any_photo(tmp_path, 
     assert not out.exists()  # refused before any work
 
 
+def test_colorize_video_given_a_folder_says_it_takes_video_files(tmp_path, capsys):
+    folder = tmp_path / "films"
+    folder.mkdir()
+    assert main(["colorize-video", str(folder), "-o", str(tmp_path / "out")]) == 2
+    message = f"colorize-video takes video files, not folders; {folder} is a folder"
+    assert capsys.readouterr().err.startswith(f"error: {message} (give the videos in it, e.g. {folder / '*.mp4'})")
+
+
 def test_colorize_command_with_missing_weights_fails_in_seconds(tmp_path):
     """The README's first command on a machine with no weights and no network."""
     env = offline_env(tmp_path, str(Path(sys.executable).parent))
