@@ -99,10 +99,9 @@ def checked_reference(path: Path | None, method: str = "exemplar", strength: flo
 def load_colorizer(args: argparse.Namespace) -> Colorizer:
     """The model the options name, loaded once."""
     checkpoint = ensure_checkpoint(checkpoint_for(args.model_size, args.variant).name)
-    colorizer = Colorizer.from_checkpoint(
+    return Colorizer.from_checkpoint(
         checkpoint, model_size=args.model_size, input_size=round_input_size(args.input_size), device=args.device
     )
-    return colorizer
 
 
 def run_colorize(args: argparse.Namespace) -> int:
