@@ -67,10 +67,14 @@ def write_video(
     rotation: int = 0,
     codec: str | None = None,
     lossless: bool = False,
+    faststart: bool = False,
 ) -> Path:
-    """Encode uint8 BGR (or gray) frames; with `audio` (an encoder name), a sine tone as long as the video."""
+    """Encode uint8 BGR (or gray) frames; with `audio` (an encoder name), a sine tone as long as the video.
+
+    `faststart`: an MP4's index (moov) before the frames, as made for the web: a cut file still opens.
+    """
     path = Path(path)
-    container = av.open(str(path), "w")
+    container = av.open(str(path), "w", options={"movflags": "+faststart"} if faststart else None)
     codec = codec or ("libvpx-vp9" if path.suffix == ".webm" else "libx264")
     options = {"qp": "0"} if lossless and codec == "libx264" else {}
     stream = None

@@ -20,6 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import av.logging
 import cv2
 import numpy as np
 import torch
@@ -41,6 +42,11 @@ VIDEO_OPTIONS = {
 AUDIO_COPYABLE = {"mp4": ("aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"), "webm": ("opus", "vorbis")}
 AUDIO_ENCODERS = {"mp4": ("aac", 48_000), "webm": ("libopus", 48_000)}
 DEFAULT_BATCH_SIZE = 4
+# A video is taken for cut short only when it is this far short of what its file declares, in frames
+# and in time: declared counts and lengths are often a frame or two off (rounding, the last frame's
+# duration), and a long variable-rate video's by a few percent.
+MISSING_FRAMES_ALLOWED = 2
+MISSING_SHARE_ALLOWED = 0.05
 MAX_MOTION_WORKERS = 8  # at most; no more work at once than a batch has frames (DEFAULT_BATCH_SIZE 4)
 
 Progress = Callable[[int, int | None], None]
@@ -88,6 +94,56 @@ def _stream_seconds(container: av.container.InputContainer, stream: av.video.str
     if container.duration is not None:
         return container.duration / av.time_base
     return None
+
+
+def _declared_seconds(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float | None:
+    """The video's own length as its file declares it: the stream's, else the file's when the video
+    is all it holds (a WebM's length is that of its longest track, sound included)."""
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None and len(container.streams) == 1:
+        return container.duration / av.time_base
+    return None
+
+
+def check_complete(container: av.container.InputContainer, frames: int, reached_seconds: float | None) -> None:
+    """Refuse a video whose frames stop clearly short of what its file declares (a cut upload or
+    download of an MP4 with its index at the front, or of a WebM): FFmpeg decodes what is there and
+    raises nothing. `reached_seconds`: where the last decoded frame ends, from the first one's start.
+
+    Both the count and the time must fall short: an MP4 trimmed by its edit list counts the frames
+    it hides, and a variable-rate video's count from its length and mean rate is an estimate, but
+    both reach their declared end."""
+    stream = container.streams.video[0]
+    seconds = _declared_seconds(container, stream)
+    rate = float(_frame_rate(stream))
+    declared = stream.frames or (round(seconds * rate) if seconds is not None else 0)
+    allowed = max(MISSING_FRAMES_ALLOWED, MISSING_SHARE_ALLOWED * declared)
+    if not declared or frames >= declared - allowed:
+        return
+    if seconds is not None and reached_seconds is not None and reached_seconds >= seconds - allowed / rate:
+        return
+    raise ValueError(f"the video file is truncated or damaged: only {frames} of its {declared} frames could be read")
+
+
+@contextlib.contextmanager
+def _ffmpeg_errors() -> Iterator[list[str]]:
+    """FFmpeg's error lines while the block runs in this thread (filled in at its end): a file cut
+    short raises nothing, FFmpeg only logs it ("File ended prematurely"). PyAV passes FFmpeg's logs
+    on only once a level is set, and skips a line the same as the one before (the last video's),
+    so for the block a level is set where none was and every line is kept; both are put back."""
+    errors: list[str] = []
+    level, skip_repeated = av.logging.get_level(), av.logging.get_skip_repeated()
+    if level is None:
+        av.logging.set_level(av.logging.ERROR)
+    av.logging.set_skip_repeated(False)
+    try:
+        with av.logging.Capture() as captured:
+            yield errors
+    finally:
+        av.logging.set_level(level)
+        av.logging.set_skip_repeated(skip_repeated)
+    errors.extend(dict.fromkeys(line.strip() for severity, _, line in captured if severity <= av.logging.ERROR))
 
 
 def check_limits(container: av.container.InputContainer, limits: VideoLimits) -> None:
@@ -290,22 +346,39 @@ class _FrameColorizer:
         return ab
 
 
-def _decoded(container: av.container.InputContainer, output: _Output) -> Iterator[av.VideoFrame]:
-    """Video frames in order; audio packets go to the output on the way."""
-    streams = [container.streams.video[0]]
-    if output.source_audio is not None:
-        streams.append(output.source_audio)
-    index = 0
-    try:
-        for packet in container.demux(*streams):
-            if packet.stream.type == "audio":
-                output.add_audio(packet)
-                continue
-            for frame in packet.decode():
-                index += 1
-                yield frame
-    except av.FFmpegError as error:
-        raise ValueError(f"the video is damaged or truncated after frame {index} ({error})") from None
+class _Decoded:
+    """Video frames in order, audio packets sent to the output on the way; counts how many frames
+    came and how far in time they reached, for `check_complete`."""
+
+    def __init__(self, container: av.container.InputContainer, output: _Output) -> None:
+        self.container, self.output = container, output
+        self.frames = 0
+        self.first_seconds: float | None = None
+        self.reached_seconds: float | None = None  # where the last frame ends, from the first one's start
+
+    def __iter__(self) -> Iterator[av.VideoFrame]:
+        streams = [self.container.streams.video[0]]
+        if self.output.source_audio is not None:
+            streams.append(self.output.source_audio)
+        try:
+            for packet in self.container.demux(*streams):
+                if packet.stream.type == "audio":
+                    self.output.add_audio(packet)
+                    continue
+                for frame in packet.decode():
+                    self.frames += 1
+                    self._reach(frame)
+                    yield frame
+        except av.FFmpegError as error:
+            raise ValueError(f"the video is damaged or truncated after frame {self.frames} ({error})") from None
+
+    def _reach(self, frame: av.VideoFrame) -> None:
+        if frame.time is None:
+            return
+        self.first_seconds = frame.time if self.first_seconds is None else self.first_seconds
+        stream = self.container.streams.video[0]
+        lasts = float(frame.duration * frame.time_base) if frame.duration else 1 / float(_frame_rate(stream))
+        self.reached_seconds = max(self.reached_seconds or 0.0, frame.time + lasts - self.first_seconds)
 
 
 def colorize_video(
@@ -385,32 +458,41 @@ def _run(
                 progress(report.frames, total)
         pending.clear()
 
+    decoded = _Decoded(container, output)
     try:
-        for frame in _decoded(container, output):
-            if output.video is None:
-                output.start(frame)
-                report.width, report.height, report.rotation = frame.width, frame.height, frame.rotation
-                log.info(
-                    "colorizing %s frames of %dx%d at %.3g fps%s",
-                    total or "an unknown number of",
-                    frame.width,
-                    frame.height,
-                    report.fps,
-                    ", stabilized" if colorize.stabilizer else "",
-                )
-            if limits.max_frames is not None and report.frames + len(pending) >= limits.max_frames:
-                raise ValueError(f"the video has more than {limits.max_frames} frames, the limit; cut it first")
-            if limits.max_seconds is not None and frame.time is not None and frame.time > limits.max_seconds:
-                raise ValueError(f"the video lasts over {limits.max_seconds:g} s, the limit; cut it first")
-            pending.append((frame.to_ndarray(format="bgr24"), frame))
-            if len(pending) >= batch_size:
+        with _ffmpeg_errors() as ffmpeg_errors:
+            for frame in decoded:
+                if output.video is None:
+                    output.start(frame)
+                    report.width, report.height, report.rotation = frame.width, frame.height, frame.rotation
+                    log.info(
+                        "colorizing %s frames of %dx%d at %.3g fps%s",
+                        total or "an unknown number of",
+                        frame.width,
+                        frame.height,
+                        report.fps,
+                        ", stabilized" if colorize.stabilizer else "",
+                    )
+                if limits.max_frames is not None and report.frames + len(pending) >= limits.max_frames:
+                    raise ValueError(f"the video has more than {limits.max_frames} frames, the limit; cut it first")
+                if limits.max_seconds is not None and frame.time is not None and frame.time > limits.max_seconds:
+                    raise ValueError(f"the video lasts over {limits.max_seconds:g} s, the limit; cut it first")
+                pending.append((frame.to_ndarray(format="bgr24"), frame))
+                if len(pending) >= batch_size:
+                    flush()
+            if pending:
                 flush()
-        if pending:
-            flush()
+        check_complete(container, decoded.frames, decoded.reached_seconds)
         if report.frames == 0:
             raise ValueError("the video has no frame that could be decoded")
     finally:
         output.close()
+    if ffmpeg_errors:
+        log.warning(
+            "FFmpeg reported: %s; the video may be truncated or damaged (its %d readable frames are colorized)",
+            "; ".join(ffmpeg_errors),
+            report.frames,
+        )
     report.audio, report.padded = output.audio_note, any(output.pad)
     report.scene_cuts = list(colorize.stabilizer.cuts) if colorize.stabilizer else []
     report.seconds = time.perf_counter() - started

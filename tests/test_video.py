@@ -174,6 +174,62 @@ def test_bad_files_fail_with_a_clear_message_and_leave_nothing_behind(tmp_path, 
     assert not (tmp_path / "out.mp4").exists()
 
 
+def cut_short(path, share: float):
+    """The first `share` of a file's bytes, as an interrupted upload or download leaves it."""
+    data = path.read_bytes()
+    cut = path.with_name(f"cut-{path.name}")
+    cut.write_bytes(data[: int(len(data) * share)])
+    return cut
+
+
+@pytest.mark.parametrize(("name", "audio"), [("faststart.mp4", "aac"), ("silent.webm", None)])
+def test_a_video_cut_short_fails_saying_how_many_of_its_frames_could_be_read(tmp_path, tiny_colorizer, name, audio):
+    whole = write_video(tmp_path / name, gray_frames(pan(24)), audio=audio, faststart=name.endswith(".mp4"))
+    cut = cut_short(whole, 0.6)  # the MP4's index is at the front and the WebM's length in its header: both open
+    readable = len(read_frames(cut))
+    assert 0 < readable < 20
+    with pytest.raises(ValueError, match=f"truncated or damaged: only {readable} of its 24 frames could be read"):
+        colorize_video(tiny_colorizer, cut, tmp_path / "out.mp4")
+    assert not (tmp_path / "out.mp4").exists()
+
+
+def hide_first_frames(source, destination, hidden: int):
+    """A copy whose timestamps start `hidden` frames before zero: the MP4 muxer writes an edit list
+    that hides them, as an editor that trims a video without re-encoding it does."""
+    with av.open(str(source)) as original, av.open(str(destination), "w") as copy:
+        video = original.streams.video[0]
+        stream = copy.add_stream_from_template(video)
+        shift = round(hidden / video.average_rate / video.time_base)
+        for packet in original.demux(video):
+            if packet.dts is not None:
+                packet.pts, packet.dts, packet.stream = packet.pts - shift, packet.dts - shift, stream
+                copy.mux(packet)
+    return destination
+
+
+def test_an_mp4_trimmed_by_its_edit_list_is_not_taken_for_a_cut_one(tmp_path, tiny_colorizer):
+    whole = write_video(tmp_path / "whole.mp4", gray_frames(pan(24)), audio=None)
+    trimmed = hide_first_frames(whole, tmp_path / "trimmed.mp4", hidden=6)
+    with av.open(str(trimmed)) as container:
+        counted = container.streams.video[0].frames  # the hidden frames are still in its count
+    shown = len(read_frames(trimmed))
+    assert shown < counted - 2
+    assert colorize_video(tiny_colorizer, trimmed, tmp_path / "out.mp4").frames == shown
+    assert stream_facts(tmp_path / "out.mp4")["frames"] == shown
+
+
+def test_a_cut_webm_with_sound_declares_no_frame_count_so_it_is_colorized_and_ffmpeg_s_complaint_logged(
+    tmp_path, tiny_colorizer, caplog
+):
+    whole = write_video(tmp_path / "sound.webm", gray_frames(pan(24)), audio="libopus")
+    cut = cut_short(whole, 0.6)  # its length in the header is the sound's as much as the video's
+    with caplog.at_level("WARNING", logger="ddcolor"):
+        report = colorize_video(tiny_colorizer, cut, tmp_path / "out.webm")
+    assert report.frames == len(read_frames(cut)) == stream_facts(tmp_path / "out.webm")["frames"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "may be truncated or damaged" in warnings[0] and "ended prematurely" in warnings[0]
+
+
 @pytest.mark.parametrize(
     ("limits", "message"),
     [
