@@ -78,13 +78,16 @@ class VideoReport:
 
 
 def _open_input(source: Path) -> av.container.InputContainer:
+    """Messages say "the video file", as the photo's say "the image": the path a server was given
+    is its own temporary file, and the command line names the user's file itself. FFmpeg's errors
+    name the path too, so only their reason (`strerror`) is kept."""
     try:
         container = av.open(str(source))
     except av.FFmpegError as error:
-        raise ValueError(f"{source.name} is not a video file that can be read ({error})") from None
+        raise ValueError(f"the video file cannot be read as a video ({error.strerror})") from None
     if not container.streams.video:
         container.close()
-        raise ValueError(f"{source.name} has no video stream (is it an audio file or an image?)")
+        raise ValueError("the video file has no video stream (is it an audio file or an image?)")
     return container
 
 
@@ -370,7 +373,9 @@ class _Decoded:
                     self._reach(frame)
                     yield frame
         except av.FFmpegError as error:
-            raise ValueError(f"the video is damaged or truncated after frame {self.frames} ({error})") from None
+            raise ValueError(
+                f"the video file is damaged or truncated after frame {self.frames} ({error.strerror})"
+            ) from None
 
     def _reach(self, frame: av.VideoFrame) -> None:
         if frame.time is None:
