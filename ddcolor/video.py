@@ -77,6 +77,17 @@ class VideoReport:
     output_format: str = "mp4"
 
 
+def _starts_like_a_video(source: Path) -> bool:
+    """Whether the file begins as MP4/MOV, Matroska/WebM or AVI do: one that FFmpeg cannot open
+    is then damaged (an MP4 cut before its index at the end, say), not something else."""
+    try:
+        with source.open("rb") as file:
+            head = file.read(12)
+    except OSError:
+        return False
+    return head[4:8] == b"ftyp" or head.startswith(b"\x1a\x45\xdf\xa3") or (head[:4], head[8:12]) == (b"RIFF", b"AVI ")
+
+
 def _open_input(source: Path) -> av.container.InputContainer:
     """Messages say "the video file", as the photo's say "the image": the path a server was given
     is its own temporary file, and the command line names the user's file itself. FFmpeg's errors
@@ -84,6 +95,10 @@ def _open_input(source: Path) -> av.container.InputContainer:
     try:
         container = av.open(str(source))
     except av.FFmpegError as error:
+        if _starts_like_a_video(source):
+            raise ValueError(
+                f"the video file is damaged or truncated: its header cannot be read ({error.strerror})"
+            ) from None
         raise ValueError(f"the video file cannot be read as a video ({error.strerror})") from None
     if not container.streams.video:
         container.close()

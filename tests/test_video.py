@@ -169,7 +169,7 @@ def bad_file(tmp_path, kind: str):
     [
         ("not a video", "cannot be read as a video"),
         ("no video stream", "has no video stream"),
-        ("truncated", "cannot be read as a video"),
+        ("truncated", "is damaged or truncated: its header cannot be read"),
     ],
 )
 def test_bad_files_fail_with_a_clear_message_naming_no_path_and_leave_nothing_behind(
