@@ -13,7 +13,7 @@ from cog import BasePredictor, Input, Path
 
 from ddcolor.checks import require_choice, require_range
 from ddcolor.hints import hints_overlay
-from ddcolor.images import OUTPUT_FORMATS, check_output_size, read_image, write_image
+from ddcolor.images import OUTPUT_FORMATS, check_output_size, read_image, visible_bgr, write_image
 from ddcolor.network import MODEL_SIZES
 from ddcolor.pipeline import DEFAULT_INPUT_SIZE, MAX_INPUT_SIZE, MIN_INPUT_SIZE, round_input_size
 from ddcolor.saturation import MAX_SATURATION, MIN_SATURATION
@@ -111,7 +111,7 @@ class Predictor(BasePredictor):
         colorizer = self.colorizers.get(model_size, variant)
         photo = read_image(image)
         check_output_size(photo.size, output_format)
-        reference_bgr = read_image(reference, what="reference").bgr if reference is not None else None
+        reference_bgr = visible_bgr(read_image(reference, what="reference")) if reference is not None else None
         hints_bgra = hints_overlay(read_image(hints, what="hints"), photo) if hints is not None else None
         result = colorizer.colorize_photo(
             photo,

@@ -13,7 +13,7 @@ import time
 from cog import BasePredictor, Input, Path
 
 from ddcolor.checks import require_choice, require_range
-from ddcolor.images import read_image
+from ddcolor.images import read_image, visible_bgr
 from ddcolor.network import MODEL_SIZES
 from ddcolor.pipeline import MAX_INPUT_SIZE, MIN_INPUT_SIZE, round_input_size
 from ddcolor.serving import ColorizerPool, fresh_output_path, show_library_logs
@@ -78,7 +78,7 @@ class VideoPredictor(BasePredictor):
         require_choice("stabilize", stabilize, (True, False))
         require_range("input_size", input_size, MIN_INPUT_SIZE, MAX_INPUT_SIZE)
 
-        reference_bgr = read_image(reference, what="reference").bgr if reference is not None else None
+        reference_bgr = visible_bgr(read_image(reference, what="reference")) if reference is not None else None
         destination = fresh_output_path(self.output_dir, "colorized", output_format)
         colorize_video(
             self.colorizers.get(model_size, variant),

@@ -20,7 +20,7 @@ import torch
 from ddcolor.checks import require_range
 from ddcolor.folders import HINTS_SUFFIX, OutputClashError, hints_beside, plan_jobs
 from ddcolor.hints import hints_overlay
-from ddcolor.images import OUTPUT_FORMATS, read_image, write_image
+from ddcolor.images import OUTPUT_FORMATS, read_image, visible_bgr, write_image
 from ddcolor.network import MODEL_SIZES
 from ddcolor.pipeline import (
     DEFAULT_INPUT_SIZE,
@@ -89,7 +89,7 @@ def checked_reference(path: Path | None, method: str = "exemplar", strength: flo
     if path is None:
         return None
     try:
-        reference = read_image(path, what="reference").bgr
+        reference = visible_bgr(read_image(path, what="reference"))
         PostSteps.prepare(reference=reference, reference_method=method, reference_strength=strength)
     except ValueError as error:
         raise ValueError(f"--reference {path}: {error}") from None

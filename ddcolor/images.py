@@ -134,6 +134,32 @@ def decode_image(data: bytes, *, what: str = "image") -> Photo:
         raise ValueError(f"the {what} file is damaged or truncated ({error})") from None
 
 
+def visible_bgr(photo: Photo, *, what: str = "reference") -> np.ndarray:
+    """The photo as BGR with only what it shows, for a photo whose colors are read (a reference).
+
+    A cut-out PNG hides colors under its transparent pixels (black, or whatever was there before), and
+    they would steer the result as much as the visible ones: a red object on a hidden black background
+    read as 84% colorless. So the photo is cropped to its visible part (alpha of half or more), and each
+    transparent pixel left there takes the color of the nearest visible one (a nearest-pixel fill: 0.07 s
+    per megapixel, where inpainting took 1 s)."""
+    if photo.alpha is None:
+        return photo.bgr
+    shown = photo.alpha >= 128
+    if not shown.any():
+        raise ValueError(f"the {what} is fully transparent: it shows no colors")
+    rows, columns = np.flatnonzero(shown.any(axis=1)), np.flatnonzero(shown.any(axis=0))
+    box = slice(rows[0], rows[-1] + 1), slice(columns[0], columns[-1] + 1)
+    bgr, hidden = photo.bgr[box], ~shown[box]
+    if not hidden.any():
+        return np.ascontiguousarray(bgr)
+    _, nearest = cv2.distanceTransformWithLabels(
+        hidden.astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
+    )
+    colors = np.zeros((int(nearest.max()) + 1, 3), np.uint8)
+    colors[nearest[~hidden]] = bgr[~hidden]
+    return colors[nearest]
+
+
 def read_image(path: str | Path, *, what: str = "image") -> Photo:
     path = Path(path)
     try:

@@ -112,6 +112,19 @@ def test_a_reference_of_another_scene_changes_the_output_with_the_default_method
     assert "of the photo matched region by region; the rest took the reference's palette" in reply.body["logs"]
 
 
+def test_a_cut_out_reference_steers_as_its_visible_part_alone(cog_server):
+    card = np.zeros((60, 80, 3), np.uint8)
+    card[:, :40], card[:, 40:] = (40, 30, 220), (60, 200, 40)  # red and green, side by side
+    cut_out = np.zeros((100, 140, 4), np.uint8)
+    cut_out[:, :] = (255, 0, 0, 0)  # the blue it hides must not count
+    cut_out[20:80, 30:110, :3], cut_out[20:80, 30:110, 3] = card, 255
+    results = [
+        output_image(cog_server.predict({"image": data_url(gray_jpeg()), "reference": data_url(encode(ref)), **SMALL}))
+        for ref in (card, cut_out)
+    ]
+    assert np.array_equal(results[0][1].bgr, results[1][1].bgr)
+
+
 @pytest.mark.parametrize(
     ("inputs", "field"),
     [

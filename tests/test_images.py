@@ -10,7 +10,16 @@ import pytest
 from PIL import Image
 
 from conftest import gradient_photo
-from ddcolor.images import MAX_PIXELS, Photo, decode_image, encode_image, encode_png, read_image, write_image
+from ddcolor.images import (
+    MAX_PIXELS,
+    Photo,
+    decode_image,
+    encode_image,
+    encode_png,
+    read_image,
+    visible_bgr,
+    write_image,
+)
 from image_files import (
     cmyk_jpeg,
     encode,
@@ -109,6 +118,23 @@ def test_a_panorama_wider_than_the_format_holds_is_refused_in_words_and_png_take
     assert decode_image(encode_image(panorama, "png")).size == (width, 2)
     narrower = Photo(panorama.pixels[:, 1:])
     assert decode_image(encode_image(narrower, output_format)).size == (width - 1, 2)
+
+
+def test_a_cut_out_reference_shows_only_its_visible_colors():
+    bgra = np.zeros((60, 80, 4), np.uint8)
+    bgra[:, :] = (255, 0, 0, 0)  # hidden blue
+    cv2.circle(bgra, (40, 30), 20, (40, 30, 220, 255), -1)  # a visible red disc
+    visible = visible_bgr(decode_image(encode(bgra)))
+    assert visible.shape == (41, 41, 3)  # cropped to the disc
+    assert visible[:, :, 2].min() == 220 and visible[:, :, 0].max() == 40  # red everywhere, no blue
+
+
+def test_an_opaque_photo_is_shown_whole_and_a_fully_transparent_one_is_refused():
+    photo = gradient_photo(30, 40)
+    assert np.array_equal(visible_bgr(decode_image(encode(photo))), photo)
+    hidden = np.dstack((photo, np.zeros((30, 40), np.uint8)))
+    with pytest.raises(ValueError, match="the reference is fully transparent"):
+        visible_bgr(decode_image(encode(hidden)))
 
 
 def test_write_and_read_round_trip(tmp_path):
