@@ -112,7 +112,7 @@ class Predictor(BasePredictor):
         photo = read_image(image)
         check_output_size(photo.size, output_format)
         reference_bgr = visible_bgr(read_image(reference, what="reference")) if reference is not None else None
-        hints_bgra = hints_overlay(read_image(hints, what="hints"), photo) if hints is not None else None
+        hints_bgra = hints_overlay(read_image(hints, what="hints image"), photo) if hints is not None else None
         result = colorizer.colorize_photo(
             photo,
             input_size=round_input_size(int(input_size)),

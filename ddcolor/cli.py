@@ -148,7 +148,7 @@ def run_colorize(args: argparse.Namespace) -> int:
             try:
                 photo = read_image(job.source)
                 hints_file = args.hints or (hints_beside(job.source) if job.in_folder else None)
-                hints = hints_overlay(read_image(hints_file, what="hints"), photo) if hints_file else None
+                hints = hints_overlay(read_image(hints_file, what="hints image"), photo) if hints_file else None
                 result = colorizer.colorize_photo(
                     photo,
                     upsample=args.upsample,
