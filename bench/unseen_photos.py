@@ -133,7 +133,8 @@ pizza with tomatoes, a green soup, grilled salmon with rice), a photo manager's 
 at dusk and the canyon beside him, "other viewpoint"; a smiling man close up, a black dog in a wood), a lightbox
 plugin's example (a man with a net in the twenty-sixth's creek), an image editor's manual (a pickup truck in an
 orchard) and a desktop publisher's template (a stream under canyon cliffs). Screened like the twenty-sixth (at least
-300 pixels a side, 90th-percentile chroma at least 15, no copy or crop of an earlier set's photo); committed unread.
+300 pixels a side, 90th-percentile chroma at least 15, no copy or crop of an earlier set's photo); committed unread,
+and read in session 27 as a check of the code as it stood.
 
     .venv/bin/python bench/unseen_photos.py /tmp/unseen [--set first|...|twenty-seventh] && \
         .venv/bin/python bench/color_quality.py --transfer-only --part /tmp/unseen
