@@ -50,6 +50,25 @@ def variant_input() -> Any:
     )
 
 
+def reference_method_input() -> Any:
+    return Input(
+        description="How the reference steers colors: exemplar carries colors region by region where parts "
+        "match and the reference's palette elsewhere (the logs say how much matched); palette carries its "
+        "colors lightness by lightness; reinhard shifts the whole palette's mean and spread.",
+        choices=list(TRANSFER_METHODS),
+        default="exemplar",
+    )
+
+
+def reference_strength_input() -> Any:
+    return Input(
+        description="How strongly the reference's colors are applied, from 0 (ignored) to 1 (fully).",
+        ge=0.0,
+        le=1.0,
+        default=1.0,
+    )
+
+
 class Predictor(BasePredictor):
     def setup(self) -> None:
         """Load the default large and tiny models once, on the GPU when there is one (downloading
@@ -73,19 +92,8 @@ class Predictor(BasePredictor):
             choices=list(OUTPUT_FORMATS),
             default="png",
         ),
-        reference_method: str = Input(
-            description="How the reference steers colors: exemplar carries colors region by region where parts "
-            "match and the reference's palette elsewhere (the logs say how much matched); palette carries its "
-            "colors lightness by lightness; reinhard shifts the whole palette's mean and spread.",
-            choices=list(TRANSFER_METHODS),
-            default="exemplar",
-        ),
-        reference_strength: float = Input(
-            description="How strongly the reference's colors are applied, from 0 (ignored) to 1 (fully).",
-            ge=0.0,
-            le=1.0,
-            default=1.0,
-        ),
+        reference_method: str = reference_method_input(),
+        reference_strength: float = reference_strength_input(),
         variant: str = variant_input(),
         saturation: float = Input(
             description="How vivid the colors are: 0 gives black and white, 1 the colors as made, 2 twice as "

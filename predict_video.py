@@ -17,9 +17,16 @@ from ddcolor.images import read_image, visible_bgr
 from ddcolor.network import MODEL_SIZES
 from ddcolor.pipeline import MAX_INPUT_SIZE, MIN_INPUT_SIZE, round_input_size
 from ddcolor.serving import ColorizerPool, fresh_output_path, show_library_logs
+from ddcolor.transfer import TRANSFER_METHODS
 from ddcolor.video import VIDEO_FORMATS, VideoLimits, colorize_video
 from ddcolor.weights import VARIANTS
-from predict import input_size_input, model_size_input, variant_input
+from predict import (
+    input_size_input,
+    model_size_input,
+    reference_method_input,
+    reference_strength_input,
+    variant_input,
+)
 
 LIMITS = VideoLimits(max_seconds=600.0, max_frames=18_000, max_pixels=3840 * 2160)
 PROGRESS_EVERY_S = 5.0
@@ -71,12 +78,16 @@ class VideoPredictor(BasePredictor):
             default="mp4",
         ),
         variant: str = variant_input(),
+        reference_method: str = reference_method_input(),
+        reference_strength: float = reference_strength_input(),
     ) -> Path:
         require_choice("model_size", model_size, MODEL_SIZES)
         require_choice("variant", variant, VARIANTS)
         require_choice("output_format", output_format, VIDEO_FORMATS)
         require_choice("stabilize", stabilize, (True, False))
         require_range("input_size", input_size, MIN_INPUT_SIZE, MAX_INPUT_SIZE)
+        require_choice("reference_method", reference_method, TRANSFER_METHODS)
+        require_range("reference_strength", reference_strength, 0.0, 1.0)
 
         reference_bgr = visible_bgr(read_image(reference, what="reference")) if reference is not None else None
         destination = fresh_output_path(self.output_dir, "colorized", output_format)
@@ -86,6 +97,8 @@ class VideoPredictor(BasePredictor):
             destination,
             stabilize=stabilize,
             reference=reference_bgr,
+            reference_method=reference_method,
+            reference_strength=float(reference_strength),
             input_size=round_input_size(int(input_size)),
             output_format=output_format,
             limits=LIMITS,

@@ -283,10 +283,18 @@ def test_predictor_through_the_cog_server(cog_video_server, clip, tmp_path):
 
     reference = data_url(cv2.imencode(".png", gradient_photo(40, 50, 2))[1].tobytes(), "image/png")
     reply = cog_video_server.predict(
-        {"video": video, "reference": reference, "model_size": "tiny", "input_size": 256, "output_format": "webm"}
+        {
+            "video": video,
+            "reference": reference,
+            "reference_method": "reinhard",
+            "model_size": "tiny",
+            "input_size": 256,
+            "output_format": "webm",
+        }
     )
     mime, path = output_video(reply, tmp_path)
     assert mime == "video/webm" and stream_facts(path)["frames"] == 12
+    assert "reference (reinhard): the photo's colors took the reference's mean and spread" in reply.body["logs"]
 
 
 def test_predictor_refuses_bad_input_and_keeps_serving(cog_video_server, clip):
@@ -295,6 +303,7 @@ def test_predictor_refuses_bad_input_and_keeps_serving(cog_video_server, clip):
     assert "ValueError: the video file cannot be read as a video" in reply.body["error"]
     assert "tmp" not in reply.body["error"]  # nothing of the server's temporary file
     assert cog_video_server.predict({"video": data_url(clip.read_bytes()), "output_format": "avi"}).status == 422
+    assert cog_video_server.predict({"video": data_url(clip.read_bytes()), "reference_strength": 1.5}).status == 422
     reply = cog_video_server.predict({"video": data_url(clip.read_bytes()), "model_size": "tiny", "variant": "paper"})
     assert reply.body["status"] == "failed" and "only for the large model" in reply.body["error"]
     assert cog_video_server.wait_for(("READY",), timeout=10)["status"] == "READY"
