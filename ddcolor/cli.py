@@ -194,7 +194,7 @@ def run_colorize_video(args: argparse.Namespace) -> int:
         return 2
     try:
         check_model_options(args)
-        reference = checked_reference(args.reference)
+        reference = checked_reference(args.reference, args.reference_method, args.reference_strength)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -224,6 +224,8 @@ def run_colorize_video(args: argparse.Namespace) -> int:
                     job.output,
                     stabilize=not args.no_stabilize,
                     reference=reference,
+                    reference_method=args.reference_method,
+                    reference_strength=args.reference_strength,
                     output_format=args.format,
                     progress=advance,
                 )
@@ -285,6 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
     video.add_argument("inputs", nargs="+", type=Path, metavar="FILE")
     video.add_argument("--output", "-o", type=Path, required=True, help="folder for the colorized videos")
     video.add_argument("--reference", type=Path, help="a color photo whose colors steer every frame")
+    video.add_argument("--reference-method", default="exemplar", choices=TRANSFER_METHODS)
+    video.add_argument("--reference-strength", type=float, default=1.0, help="0 (none) to 1 (full)")
     video.add_argument("--model-size", default="large", choices=MODEL_SIZES)
     video.add_argument(
         "--variant", default=DEFAULT_VARIANT, choices=VARIANTS, help="which training of the large model colorizes"

@@ -3,6 +3,7 @@ without crossing cuts, bad files fail clearly; the command line and the Cog pred
 
 from __future__ import annotations
 
+import logging
 import statistics
 from concurrent.futures import ThreadPoolExecutor
 
@@ -253,12 +254,17 @@ def test_videos_over_the_limits_are_refused(clip, tmp_path, tiny_colorizer, limi
 
 
 def test_colorize_video_command_writes_each_video_with_a_frame_progress_bar(
-    clip, tmp_path, weights_dir, monkeypatch, capsys
+    clip, tmp_path, weights_dir, monkeypatch, capsys, caplog
 ):
     monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(weights_dir))
     options = ["--output", str(tmp_path / "out"), "--model-size", "tiny", "--input-size", "256"]
+    reference = tmp_path / "color.png"
+    cv2.imwrite(str(reference), gradient_photo(40, 50, 2))
+    options += ["--reference", str(reference), "--reference-method", "reinhard"]
     bad = bad_file(tmp_path, "not a video")
-    assert main(["colorize-video", str(clip), str(bad), *options, "--format", "webm", "--no-stabilize"]) == 1
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        assert main(["colorize-video", str(clip), str(bad), *options, "--format", "webm", "--no-stabilize"]) == 1
+    assert "reference (reinhard): the photo's colors took" in caplog.text  # the method reaches every frame
     assert stream_facts(tmp_path / "out" / "pan.webm")["frames"] == 12  # a bad file does not stop the others
     err = capsys.readouterr().err
     assert "12/12" in err  # tqdm counts frames

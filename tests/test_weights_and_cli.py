@@ -194,9 +194,11 @@ def test_a_bad_reference_or_strength_is_refused_once_before_any_photo(tmp_path, 
     write_gray_photo(gray, 5)
     run = ["colorize", str(scans), "-o", str(out), *SMALL_RUN]
 
-    assert main([*run, "--reference", str(color), "--reference-strength", "2"]) == 1
-    assert capsys.readouterr().err == "error: --reference-strength must be a number from 0 to 1, got 2.0\n"
-    for command in (run, ["colorize-video", str(scans / "0.png"), "-o", str(out)]):
+    video_run = ["colorize-video", str(scans / "0.png"), "-o", str(out)]
+    for command in (run, video_run):
+        assert main([*command, "--reference", str(color), "--reference-strength", "2"]) == 1
+        assert capsys.readouterr().err == "error: --reference-strength must be a number from 0 to 1, got 2.0\n"
+    for command in (run, video_run):
         assert main([*command, "--reference", str(gray)]) == 1
         err = capsys.readouterr().err
         assert err.startswith(f"error: --reference {gray}: the reference is not a color photo")
