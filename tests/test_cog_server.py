@@ -178,6 +178,26 @@ def test_bad_input_fails_clearly_and_the_server_keeps_serving(cog_server, case):
     output_image(cog_server.predict({"image": data_url(gray_jpeg()), "model_size": "tiny", **SMALL}))
 
 
+def test_a_panorama_wider_than_its_format_holds_is_refused_before_the_model_runs(tmp_path):
+    from predict import Predictor
+
+    class ModelMustNotRun:
+        def get(self, model_size, variant):
+            return self
+
+        def colorize_photo(self, *args, **kwargs):
+            raise AssertionError("the photo was colorized before its size was checked")
+
+    predictor = Predictor()
+    predictor.colorizers, predictor.output_dir = ModelMustNotRun(), tmp_path
+    panorama = tmp_path / "panorama.png"
+    panorama.write_bytes(encode(np.full((8, 16_400), 128, np.uint8), ".png"))
+    options = dict(model_size="tiny", input_size=512, reference=None, hints=None, variant="modelscope")
+    options.update(reference_method="exemplar", reference_strength=1.0, saturation=1.0)
+    with pytest.raises(ValueError, match="webp holds at most 16383 pixels a side, so choose png"):
+        predictor.predict(image=panorama, output_format="webp", **options)
+
+
 def test_outputs_do_not_pile_up(cog_server):
     for _ in range(3):
         output_image(cog_server.predict({"image": data_url(gray_jpeg()), "model_size": "tiny", **SMALL}))
