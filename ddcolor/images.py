@@ -3,16 +3,19 @@
 Decoding goes through Pillow, which reads the header before any pixel: the size limit below is
 checked before memory is spent, and EXIF rotation, palettes, CMYK, 16-bit and alpha are all
 handled in one place. Everything the pipeline gets is uint8 BGR, or gray for a gray file (a third
-of the memory, and its lightness comes from a table), plus an optional alpha plane.
+of the memory, and its lightness comes from a table), plus an optional alpha plane, and the file's
+color profile and EXIF, which the result carries (its date, camera, caption; see `ddcolor.profiles`).
 Anything that is not a readable image raises `ValueError` with a message for a person.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import struct
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from isal import isal_zlib
 from PIL import Image, ImageOps
 
 from ddcolor.parallel import map_bands
+from ddcolor.profiles import output_profile, to_srgb
 
 MAX_PIXELS = 50_000_000  # 50 MP: larger than any camera photo, small enough to process safely
 MAX_BYTES = 100 * 1024 * 1024
@@ -38,12 +42,15 @@ PNG_BAND_ROWS = 256  # rows per independently compressed band
 
 # First bytes of the formats people send: such a file that cannot be opened is damaged, not alien.
 _IMAGE_SIGNATURES = (b"\xff\xd8", b"\x89PNG", b"GIF8", b"II*\x00", b"MM\x00*", b"BM")
+READABLE_FORMATS = "JPEG, PNG, WebP, HEIC, AVIF, TIFF, BMP, GIF"
 
 
 @dataclass(frozen=True)
 class Photo:
     pixels: np.ndarray  # uint8 BGR (H, W, 3) or gray (H, W)
     alpha: np.ndarray | None = None  # uint8 (H, W), None when fully opaque
+    icc_profile: bytes | None = None  # the file's ICC profile: what its pixel values look like
+    exif: bytes | None = None  # the file's EXIF ("Exif\0\0" and a TIFF block), rotation already applied
 
     @property
     def bgr(self) -> np.ndarray:
@@ -72,7 +79,18 @@ def _to_uint8(pixels: np.ndarray) -> np.ndarray:
     return np.clip((wide + 128) // 257, 0, 255).astype(np.uint8)  # 16-bit range
 
 
+def _exif_of(image: Image.Image) -> bytes | None:
+    """The EXIF to carry to the result: without the orientation (applied) and without the thumbnail (of the
+    black-and-white photo, which viewers would show for the colorized one)."""
+    with contextlib.suppress(Exception):  # metadata is never worth losing the photo over
+        exif = image.getexif()
+        if len(exif):
+            return exif.tobytes()
+    return None
+
+
 def _pillow_to_photo(image: Image.Image) -> Photo:
+    icc_profile, exif = image.info.get("icc_profile") or None, _exif_of(image)
     if image.mode in ("P", "PA"):
         image = image.convert("RGBA" if "transparency" in image.info or image.mode == "PA" else "RGB")
     if image.mode == "La":
@@ -83,21 +101,28 @@ def _pillow_to_photo(image: Image.Image) -> Photo:
         image = image.convert("L")
     if image.mode in ("CMYK", "YCbCr", "LAB", "HSV"):
         image = image.convert("RGB")
-    pixels = _to_uint8(np.asarray(image))
-    if pixels.ndim == 2:
-        return Photo(np.ascontiguousarray(pixels))
-    if pixels.shape[2] == 2:  # gray and alpha
-        alpha = np.ascontiguousarray(pixels[:, :, 1])
-        return Photo(np.ascontiguousarray(pixels[:, :, 0]), None if alpha.min() == 255 else alpha)
-    if pixels.shape[2] == 4:
-        alpha = np.ascontiguousarray(pixels[:, :, 3])
-        bgr = cv2.cvtColor(np.ascontiguousarray(pixels[:, :, :3]), cv2.COLOR_RGB2BGR)
-        return Photo(bgr, None if alpha.min() == 255 else alpha)
-    return Photo(cv2.cvtColor(np.ascontiguousarray(pixels[:, :, :3]), cv2.COLOR_RGB2BGR))
+    pixels, alpha = _to_uint8(np.asarray(image)), None
+    if pixels.ndim == 3 and pixels.shape[2] in (2, 4):
+        alpha = np.ascontiguousarray(pixels[:, :, -1])
+        alpha = None if alpha.min() == 255 else alpha
+    if pixels.ndim == 2 or pixels.shape[2] == 2:  # gray, with alpha or not
+        pixels = np.ascontiguousarray(pixels if pixels.ndim == 2 else pixels[:, :, 0])
+    else:
+        pixels = cv2.cvtColor(np.ascontiguousarray(pixels[:, :, :3]), cv2.COLOR_RGB2BGR)
+    return Photo(pixels, alpha, icc_profile, exif)
+
+
+@functools.cache
+def _read_heif() -> None:
+    """Let Pillow open HEIC/HEIF, the photos iPhones take (and scan prints into); imported on first use."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
 
 
 def decode_image(data: bytes, *, what: str = "image") -> Photo:
-    """Decode encoded bytes (JPEG, PNG, WebP, TIFF, BMP, GIF, ...) into a `Photo`."""
+    """Decode encoded bytes (JPEG, PNG, WebP, HEIC, AVIF, TIFF, BMP, GIF, ...) into a `Photo`."""
+    _read_heif()
     if not data:
         raise ValueError(f"the {what} file is empty")
     if len(data) > MAX_BYTES:
@@ -125,31 +150,40 @@ def decode_image(data: bytes, *, what: str = "image") -> Photo:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValueError(f"the {what} declares more than {MAX_PIXELS / 1e6:.0f} megapixels") from None
     except Image.UnidentifiedImageError:
-        if data.startswith(_IMAGE_SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+        if (
+            data.startswith(_IMAGE_SIGNATURES)
+            or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+            or data[4:8] == b"ftyp"  # HEIC, AVIF
+        ):
             raise ValueError(f"the {what} file is damaged or truncated (its header cannot be read)") from None
-        raise ValueError(
-            f"the {what} is not a picture in a format we can read (JPEG, PNG, WebP, TIFF, BMP, GIF)"
-        ) from None
+        raise ValueError(f"the {what} is not a picture in a format we can read ({READABLE_FORMATS})") from None
     except Exception as error:  # truncated or corrupt data surfaces as many exception types
         raise ValueError(f"the {what} file is damaged or truncated ({error})") from None
 
 
 def visible_bgr(photo: Photo, *, what: str = "reference") -> np.ndarray:
-    """The photo as BGR with only what it shows, for a photo whose colors are read (a reference).
+    """The photo as sRGB BGR with only what it shows, for a photo whose colors are read (a reference).
 
-    A cut-out PNG hides colors under its transparent pixels (black, or whatever was there before), and
-    they would steer the result as much as the visible ones: a red object on a hidden black background
-    read as 84% colorless. So the photo is cropped to its visible part (alpha of half or more), and each
-    transparent pixel left there takes the color of the nearest visible one (a nearest-pixel fill: 0.07 s
-    per megapixel, where inpainting took 1 s)."""
+    Colors are read as they look: a Display P3 or Adobe RGB photo is converted to sRGB through its profile
+    (read as sRGB, its colors would be duller than they look). A cut-out PNG hides colors under its
+    transparent pixels (black, or whatever was there before), and they would steer the result as much as
+    the visible ones: a red object on a hidden black background read as 84% colorless. So the photo is
+    cropped to its visible part (alpha of half or more), and each transparent pixel left there takes the
+    color of the nearest visible one (a nearest-pixel fill: 0.07 s per megapixel, where inpainting took
+    1 s)."""
+    bgr = photo.bgr
+    if photo.icc_profile is not None and photo.pixels.ndim == 3:
+        rgb = Image.fromarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+        seen = to_srgb(rgb, photo.icc_profile)
+        bgr = bgr if seen is rgb else cv2.cvtColor(np.asarray(seen), cv2.COLOR_RGB2BGR)
     if photo.alpha is None:
-        return photo.bgr
+        return bgr
     shown = photo.alpha >= 128
     if not shown.any():
         raise ValueError(f"the {what} is fully transparent: it shows no colors")
     rows, columns = np.flatnonzero(shown.any(axis=1)), np.flatnonzero(shown.any(axis=0))
     box = slice(rows[0], rows[-1] + 1), slice(columns[0], columns[-1] + 1)
-    bgr, hidden = photo.bgr[box], ~shown[box]
+    bgr, hidden = bgr[box], ~shown[box]
     if not hidden.any():
         return np.ascontiguousarray(bgr)
     _, nearest = cv2.distanceTransformWithLabels(
@@ -184,7 +218,8 @@ def check_output_size(size: tuple[int, int], output_format: str) -> None:
 
 
 def encode_image(photo: Photo, output_format: str) -> bytes:
-    """PNG and WebP keep the alpha plane; JPEG has none, so transparent parts go white."""
+    """PNG and WebP keep the alpha plane; JPEG has none, so transparent parts go white. Every format
+    carries the photo's color profile and EXIF."""
     if output_format not in OUTPUT_FORMATS:
         raise ValueError(f"unknown output format {output_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}")
     check_output_size(photo.size, output_format)
@@ -195,12 +230,61 @@ def encode_image(photo: Photo, output_format: str) -> bytes:
             pixels = (pixels * weight + 255.0 * (1.0 - weight)).round().astype(np.uint8)
         else:
             pixels = np.dstack((pixels, photo.alpha))
+    icc_profile, exif = output_profile(photo.icc_profile), photo.exif
     if output_format == "png":
-        return encode_png(pixels)
+        return encode_png(pixels, icc_profile=icc_profile, exif=exif)
     ok, encoded = cv2.imencode("." + output_format, pixels, _ENCODE_PARAMS[output_format])
     if not ok:
         raise ValueError(f"could not encode the result as {output_format}")
-    return encoded.tobytes()
+    if output_format == "jpg":
+        return _jpeg_with_metadata(encoded.tobytes(), icc_profile, exif)
+    return _webp_with_metadata(encoded.tobytes(), photo.size, icc_profile, exif, alpha=photo.alpha is not None)
+
+
+_EXIF_HEADER = b"Exif\0\0"  # before the TIFF block in JPEG's APP1; PNG and WebP store the TIFF block alone
+
+
+def _jpeg_with_metadata(data: bytes, icc_profile: bytes | None, exif: bytes | None) -> bytes:
+    """Insert EXIF (APP1) and the ICC profile (APP2, in parts of at most 64 KB) after the JFIF header."""
+    segments = []
+    if exif and len(exif) <= 65533:
+        segments.append(b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif)
+    if icc_profile:
+        step = 65519  # a segment's most: 65535 less its length field and the ICC_PROFILE tag, number and count
+        parts = [icc_profile[start : start + step] for start in range(0, len(icc_profile), step)]
+        if len(parts) <= 255:
+            for number, part in enumerate(parts, 1):
+                payload = b"ICC_PROFILE\0" + bytes((number, len(parts))) + part
+                segments.append(b"\xff\xe2" + struct.pack(">H", len(payload) + 2) + payload)
+    start = 2  # after SOI, and after JFIF's APP0, which must come first
+    if data[2:4] == b"\xff\xe0":
+        start = 4 + struct.unpack(">H", data[4:6])[0]
+    return data[:start] + b"".join(segments) + data[start:]
+
+
+def _webp_with_metadata(
+    data: bytes, size: tuple[int, int], icc_profile: bytes | None, exif: bytes | None, *, alpha: bool
+) -> bytes:
+    """Rewrite a WebP file in the extended format (VP8X) with ICCP and EXIF chunks around the image."""
+    if not icc_profile and not exif:
+        return data
+    chunks, position = [], 12
+    while position + 8 <= len(data):
+        kind, length = data[position : position + 4], struct.unpack("<I", data[position + 4 : position + 8])[0]
+        chunks.append((kind, data[position + 8 : position + 8 + length]))
+        position += 8 + length + (length & 1)
+    flags = (0x10 if alpha else 0) | (0x20 if icc_profile else 0) | (0x08 if exif else 0)
+    if chunks and chunks[0][0] == b"VP8X":
+        flags |= chunks.pop(0)[1][0]
+    width, height = size
+    header = (b"VP8X", bytes((flags, 0, 0, 0)) + (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little"))
+    extra_before = [(b"ICCP", icc_profile)] if icc_profile else []
+    extra_after = [(b"EXIF", exif.removeprefix(_EXIF_HEADER))] if exif else []
+    body = b"".join(
+        kind + struct.pack("<I", len(payload)) + payload + bytes(len(payload) & 1)
+        for kind, payload in [header, *extra_before, *chunks, *extra_after]
+    )
+    return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WEBP" + body
 
 
 def _png_chunk(kind: bytes, *parts: bytes) -> list[bytes]:
@@ -211,8 +295,8 @@ def _png_chunk(kind: bytes, *parts: bytes) -> list[bytes]:
     return [struct.pack(">I", sum(map(len, parts))), kind, *parts, struct.pack(">I", crc)]
 
 
-def encode_png(pixels: np.ndarray) -> bytes:
-    """8-bit RGB(A) PNG from BGR(A) pixels, compressed on all cores.
+def encode_png(pixels: np.ndarray, *, icc_profile: bytes | None = None, exif: bytes | None = None) -> bytes:
+    """8-bit RGB(A) PNG from BGR(A) pixels, compressed on all cores, with an optional profile and EXIF.
 
     Compression is most of the time of a large result (about 0.7 s at 12 MP for libpng on one
     core, bench/request_speed.py). Each band of rows is reordered to RGB, given PNG's Sub filter
@@ -237,10 +321,16 @@ def encode_png(pixels: np.ndarray) -> bytes:
     checksum = struct.pack(">I", isal_zlib.adler32(rows))
     header = struct.pack(">IIBBBBB", width, height, 8, 6 if channels == 4 else 2, 0, 0, 0)
     zlib_header = b"\x78\x01"  # deflate, fastest level
+    metadata = []
+    if icc_profile:  # a name, a zero, compression method 0 (deflate), the compressed profile
+        metadata += _png_chunk(b"iCCP", b"ICC profile\0\0", zlib.compress(icc_profile))
+    if exif:
+        metadata += _png_chunk(b"eXIf", exif.removeprefix(_EXIF_HEADER))
     return b"".join(
         [
             b"\x89PNG\r\n\x1a\n",
             *_png_chunk(b"IHDR", header),
+            *metadata,
             *_png_chunk(b"IDAT", zlib_header, *compressed, checksum),
             *_png_chunk(b"IEND"),
         ]

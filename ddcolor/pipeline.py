@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -294,8 +294,8 @@ class Colorizer:
         return self.colorize_batch([image], hints=None if hints is None else [hints], **options)[0]
 
     def colorize_photo(self, photo: Photo, **options) -> Photo:
-        """Colorize a decoded `Photo`, keeping its alpha plane."""
-        return Photo(self.colorize(photo.pixels, **options), photo.alpha)
+        """Colorize a decoded `Photo`, keeping its alpha plane, color profile and EXIF."""
+        return replace(photo, pixels=self.colorize(photo.pixels, **options))
 
     def colorize_batch(
         self,

@@ -1,0 +1,150 @@
+"""Color profiles (ICC): a reference's colors read as they look, a photo's tones kept as they look.
+
+The same pixel values look different under different profiles: a phone's photo is often Display P3, a
+scan Adobe RGB or Photoshop's "Dot Gain 20%" gray. The pipeline works on pixel values and keeps the
+photo's lightness exactly, so the photo's own profile travels to the result (a gray one as an RGB
+profile with the same tones, since the result has color), while a reference, whose colors are read, is
+converted to sRGB first. A profile that cannot be read is ignored: the pixels are never lost over it.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+
+import numpy as np
+from PIL import Image, ImageCms
+
+# sRGB's primaries as ICC matrix profiles state them (adapted to the D50 connection space; they sum to D50).
+_SRGB_COLORANTS = {
+    b"rXYZ": (0.4360747, 0.2225045, 0.0139322),
+    b"gXYZ": (0.3850649, 0.7168786, 0.0971045),
+    b"bXYZ": (0.1430804, 0.0606169, 0.7141733),
+}
+_D50 = (0.9642, 1.0, 0.8249)
+
+
+def _read(icc: bytes | None) -> ImageCms.ImageCmsProfile | None:
+    if not icc:
+        return None
+    try:
+        return ImageCms.ImageCmsProfile(io.BytesIO(icc))
+    except (OSError, ValueError, TypeError, ImageCms.PyCMSError):
+        return None
+
+
+def color_space(icc: bytes | None) -> str | None:
+    """The color space the profile declares ("RGB", "GRAY", "CMYK", ...); None when absent or unreadable."""
+    profile = _read(icc)
+    return profile.profile.xcolor_space.strip() if profile is not None else None
+
+
+def _is_srgb(profile: ImageCms.ImageCmsProfile) -> bool:
+    return ImageCms.getProfileDescription(profile).strip().lower().startswith("srgb")
+
+
+def to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
+    """An RGB `image` as sRGB, converted through its profile; unchanged without a usable RGB one."""
+    profile = _read(icc)
+    if profile is None or profile.profile.xcolor_space.strip() != "RGB" or _is_srgb(profile):
+        return image
+    try:
+        return ImageCms.profileToProfile(
+            image,
+            profile,
+            ImageCms.createProfile("sRGB"),
+            renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+            outputMode="RGB",
+        )
+    except (OSError, ValueError, ImageCms.PyCMSError):  # a profile lcms reads but cannot transform with
+        return image
+
+
+def output_profile(icc: bytes | None) -> bytes | None:
+    """The profile to embed in an RGB result made from a photo with profile `icc`.
+
+    An RGB profile is kept as it is. A gray one cannot describe RGB pixels, so it becomes an RGB profile
+    with sRGB's primaries and the gray profile's own tone curve: the result's gray tones look exactly as
+    the photo's did, and its colors are sRGB's."""
+    space = color_space(icc)
+    if space == "RGB":
+        return icc
+    if space == "GRAY":
+        return _rgb_profile_with_tones(_gray_tones(icc), description=ImageCms.getProfileDescription(_read(icc)))
+    return None
+
+
+def _gray_tones(icc: bytes) -> np.ndarray:
+    """Relative luminance Y (0..1) of each of the 256 gray levels under the gray profile `icc`, as lcms
+    renders them (so any kind of gray profile, curve or table, printer or display, is read the same way)."""
+    linear_gray = ImageCms.ImageCmsProfile(io.BytesIO(_profile_bytes(b"GRAY", {b"kTRC": _curve(None)})))
+    levels = Image.fromarray(np.arange(256, dtype=np.uint8).reshape(1, 256), "L")
+    luminance = ImageCms.profileToProfile(
+        levels,
+        _read(icc),
+        linear_gray,
+        renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+        outputMode="I;16",
+    )
+    return np.asarray(luminance, dtype=np.float64).reshape(256) / 65535.0
+
+
+def _rgb_profile_with_tones(luminance: np.ndarray, *, description: str) -> bytes:
+    curve = _curve(luminance)
+    tags = {b"rTRC": curve, b"gTRC": curve, b"bTRC": curve}
+    tags.update({name: _xyz(xyz) for name, xyz in _SRGB_COLORANTS.items()})
+    tags[b"desc"] = _description(f"{description.strip()} as RGB"[:200])
+    return _profile_bytes(b"RGB ", tags)
+
+
+def _curve(values: np.ndarray | None) -> bytes:
+    """An ICC curveType: `values` (0..1) sampled evenly over the input range; None for the identity."""
+    if values is None:
+        return b"curv" + bytes(4) + struct.pack(">I", 0)
+    table = np.clip(np.round(values * 65535.0), 0, 65535).astype(">u2")
+    return b"curv" + bytes(4) + struct.pack(">I", len(table)) + table.tobytes()
+
+
+def _xyz(xyz: tuple[float, float, float]) -> bytes:
+    return b"XYZ " + bytes(4) + struct.pack(">3i", *(round(value * 65536) for value in xyz))
+
+
+def _description(text: str) -> bytes:
+    """An ICC v2 textDescriptionType (the ASCII part; empty Unicode and ScriptCode parts)."""
+    ascii_text = text.encode("ascii", "replace") + b"\0"
+    return b"desc" + bytes(4) + struct.pack(">I", len(ascii_text)) + ascii_text + bytes(4 + 4 + 2 + 1 + 67)
+
+
+def _profile_bytes(space: bytes, tags: dict[bytes, bytes]) -> bytes:
+    """A version 2.1 display profile of color space `space` with `tags` (and a D50 white point)."""
+    tags = {b"wtpt": _xyz(_D50), b"cprt": b"text" + bytes(4) + b"No copyright, use freely\0", **tags}
+    if b"desc" not in tags:
+        tags[b"desc"] = _description("ddcolor")
+    table_size = 4 + 12 * len(tags)
+    offset, entries, data = 128 + table_size, [], b""
+    for name, payload in tags.items():
+        entries.append(struct.pack(">4sII", name, offset + len(data), len(payload)))
+        data += payload + bytes(-len(payload) % 4)
+    size = offset + len(data)
+    header = struct.pack(
+        ">I4sI4s4s4s12s4s4sI4s4s8sI3i4s16s28s",
+        size,
+        b"lcms",
+        0x02100000,
+        b"mntr",
+        space,
+        b"XYZ ",
+        bytes(12),
+        b"acsp",
+        bytes(4),
+        0,
+        bytes(4),
+        bytes(4),
+        bytes(8),
+        0,
+        *(round(value * 65536) for value in _D50),
+        bytes(4),
+        bytes(16),
+        bytes(28),
+    )
+    return header + struct.pack(">I", len(tags)) + b"".join(entries) + data
