@@ -6,7 +6,9 @@ library, which the command line shares.
 
 from __future__ import annotations
 
+import logging
 import tempfile
+import time
 from typing import Any
 
 from cog import BasePredictor, Input, Path
@@ -20,6 +22,8 @@ from ddcolor.saturation import MAX_SATURATION, MIN_SATURATION
 from ddcolor.serving import ColorizerPool, fresh_output_path, show_library_logs
 from ddcolor.transfer import TRANSFER_METHODS
 from ddcolor.weights import DEFAULT_VARIANT, VARIANTS
+
+log = logging.getLogger("ddcolor")
 
 
 def model_size_input() -> Any:
@@ -116,18 +120,29 @@ class Predictor(BasePredictor):
         require_range("input_size", input_size, MIN_INPUT_SIZE, MAX_INPUT_SIZE)
         require_range("reference_strength", reference_strength, 0.0, 1.0)
 
+        started = time.perf_counter()
         colorizer = self.colorizers.get(model_size, variant)
         photo = read_image(image)
         check_output_size(photo.size, output_format)
         reference_bgr = visible_bgr(read_image(reference, what="reference")) if reference is not None else None
         hints_bgra = hints_overlay(read_image(hints, what="hints image"), photo) if hints is not None else None
+        working_size = round_input_size(int(input_size))
         result = colorizer.colorize_photo(
             photo,
-            input_size=round_input_size(int(input_size)),
+            input_size=working_size,
             reference=reference_bgr,
             reference_method=reference_method,
             reference_strength=float(reference_strength),
             saturation=float(saturation),
             hints=hints_bgra,
         )
-        return Path(write_image(result, fresh_output_path(self.output_dir, "colorized", output_format)))
+        written = write_image(result, fresh_output_path(self.output_dir, "colorized", output_format))
+        log.info(
+            "colorized %d x %d with the %s model (%s) at input size %d in %.1f s",
+            *photo.size,
+            model_size,
+            variant,
+            working_size,
+            time.perf_counter() - started,
+        )
+        return Path(written)

@@ -101,8 +101,9 @@ def _check_precision(precision: str) -> str:
 
 
 def round_input_size(size: int) -> int:
-    """Nearest working size the network accepts (a positive multiple of 32)."""
-    return max(INPUT_SIZE_MULTIPLE, round(size / INPUT_SIZE_MULTIPLE) * INPUT_SIZE_MULTIPLE)
+    """Nearest working size the network accepts (a positive multiple of 32), halfway up, as people round
+    (Python's `round` takes halves to even: 272 would go down to 256 and 304 up to 320)."""
+    return max(INPUT_SIZE_MULTIPLE, (size + INPUT_SIZE_MULTIPLE // 2) // INPUT_SIZE_MULTIPLE * INPUT_SIZE_MULTIPLE)
 
 
 def check_input_size(size: int) -> int:

@@ -164,6 +164,7 @@ def test_input_size_can_change_per_call(tiny_colorizer):
     with pytest.raises(ValueError, match="multiple of 32"):
         tiny_colorizer.colorize(image, input_size=100)
     assert round_input_size(100) == 96 and round_input_size(500) == 512 and round_input_size(3) == 32
+    assert round_input_size(272) == 288 and round_input_size(304) == 320  # halfway goes up, both times
 
 
 @pytest.mark.parametrize(
