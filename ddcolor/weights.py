@@ -2,8 +2,9 @@
 
 The authors released four checkpoints, named here as the download command names them: `large`
 (`ddcolor_modelscope.pth`, the default), `artistic` and `paper` (other trainings of the large
-network) and `tiny`. Files keep their official names in `weights/` at the project root, or in
-the folder named by `DDCOLOR_WEIGHTS_DIR`. Beside each `.pth` sits the safetensors cache
+network) and `tiny`. Files keep their official names in `weights/` at the project root (in a
+`pip install`ed copy, which has no project root, in `~/.cache/ddcolor`), or in the folder named by
+`DDCOLOR_WEIGHTS_DIR`. Beside each `.pth` sits the safetensors cache
 `ddcolor.checkpoint` makes, so an image built after `python -m ddcolor download` ships
 fast-loading weights.
 """
@@ -27,7 +28,17 @@ log = logging.getLogger(__name__)
 
 HF_REPO_ID = "piddnad/DDColor-models"
 WEIGHTS_DIR_ENV = "DDCOLOR_WEIGHTS_DIR"
-DEFAULT_WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+
+def _default_weights_dir() -> Path:
+    """`weights/` beside the predictor when this is the project (a checkout, the Cog image); a user cache
+    folder when the package was installed into site-packages, where `weights/` would be no one's."""
+    project = Path(__file__).resolve().parent.parent
+    if (project / "predict.py").is_file():
+        return project / "weights"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ddcolor"
+
+
+DEFAULT_WEIGHTS_DIR = _default_weights_dir()
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -21,6 +22,8 @@ from ddcolor.images import read_image
 from ddcolor.pipeline import MAX_INPUT_SIZE, MIN_INPUT_SIZE
 from ddcolor.weights import WeightsNotFoundError, ensure_checkpoint, find_checkpoint, write_manifest
 from fake_hub import FakeHub
+
+TEXT_OUTPUT = {"capture_output": True, "text": True, "timeout": 60, "cwd": "/"}
 
 
 def test_missing_checkpoint_without_network_fails_at_once_and_says_how_to_fix_it(tmp_path):
@@ -40,6 +43,19 @@ def test_weights_dir_comes_from_the_environment(tmp_path, monkeypatch, tiny_chec
     assert find_checkpoint("tiny") == tiny_checkpoint
     monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(tmp_path))
     assert find_checkpoint("tiny") is None
+
+
+def test_an_installed_copy_keeps_its_weights_in_the_users_cache(tmp_path):
+    """`pip install .` puts the package alone in site-packages, where a `weights/` beside it is no one's;
+    in the project (a checkout, the Cog image) the weights stay in its `weights/`."""
+    site = tmp_path / "site-packages"
+    shutil.copytree(ROOT / "ddcolor", site / "ddcolor", ignore=shutil.ignore_patterns("__pycache__"))
+    ask = "from ddcolor.weights import weights_dir; print(weights_dir())"
+    env = {"PATH": os.environ["PATH"], "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    installed = subprocess.run([sys.executable, "-c", ask], env=env | {"PYTHONPATH": str(site)}, **TEXT_OUTPUT)
+    assert installed.stdout.strip() == str(tmp_path / "cache" / "ddcolor"), installed.stderr
+    checkout = subprocess.run([sys.executable, "-c", ask], env=env | {"PYTHONPATH": str(ROOT)}, **TEXT_OUTPUT)
+    assert checkout.stdout.strip() == str(ROOT / "weights"), checkout.stderr
 
 
 def test_download_command_fails_cleanly_offline(tmp_path, monkeypatch, capsys):
