@@ -112,6 +112,11 @@ def _pillow_to_photo(image: Image.Image) -> Photo:
     return Photo(pixels, alpha, icc_profile, exif)
 
 
+class _Refused(ValueError):
+    """A file refused in our own words; any other error while decoding means the file is damaged (decoders
+    raise ValueError too: pillow-heif for a HEIC cut short)."""
+
+
 @functools.cache
 def _read_heif() -> None:
     """Let Pillow open HEIC/HEIF, the photos iPhones take (and scan prints into); imported on first use."""
@@ -134,9 +139,9 @@ def decode_image(data: bytes, *, what: str = "image") -> Photo:
             image = Image.open(io.BytesIO(data))
             width, height = image.size
             if width <= 0 or height <= 0:
-                raise ValueError(f"the {what} has no pixels ({width}x{height})")
+                raise _Refused(f"the {what} has no pixels ({width}x{height})")
             if width * height > MAX_PIXELS:
-                raise ValueError(
+                raise _Refused(
                     f"the {what} is {width}x{height} = {width * height / 1e6:.0f} megapixels; "
                     f"the limit is {MAX_PIXELS / 1e6:.0f} megapixels"
                 )
@@ -145,7 +150,7 @@ def decode_image(data: bytes, *, what: str = "image") -> Photo:
             with contextlib.suppress(Exception):
                 image = ImageOps.exif_transpose(image)
             return _pillow_to_photo(image)
-    except ValueError:
+    except _Refused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValueError(f"the {what} declares more than {MAX_PIXELS / 1e6:.0f} megapixels") from None
@@ -158,7 +163,7 @@ def decode_image(data: bytes, *, what: str = "image") -> Photo:
             raise ValueError(f"the {what} file is damaged or truncated (its header cannot be read)") from None
         raise ValueError(f"the {what} is not a picture in a format we can read ({READABLE_FORMATS})") from None
     except Exception as error:  # truncated or corrupt data surfaces as many exception types
-        raise ValueError(f"the {what} file is damaged or truncated ({error})") from None
+        raise ValueError(f"the {what} file is damaged or truncated ({str(error).strip()})") from None
 
 
 def visible_bgr(photo: Photo, *, what: str = "reference") -> np.ndarray:

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 HF_REPO_ID = "piddnad/DDColor-models"
 WEIGHTS_DIR_ENV = "DDCOLOR_WEIGHTS_DIR"
 
+
 def _default_weights_dir() -> Path:
     """`weights/` beside the predictor when this is the project (a checkout, the Cog image); a user cache
     folder when the package was installed into site-packages, where `weights/` would be no one's."""

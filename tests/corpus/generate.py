@@ -17,6 +17,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pillow_heif
+import skimage
 from PIL import Image
 
 HERE = Path(__file__).resolve().parent
@@ -63,6 +65,9 @@ def main() -> None:
     la = Image.fromarray(np.dstack([photo(30, 40)[:, :, 0], np.full((30, 40), 128, np.uint8)]), "LA")
     rgba = np.dstack([photo(30, 40), np.full((30, 40), 255, np.uint8)])
     rgba[:10, :10, 3] = 0
+    pillow_heif.register_heif_opener()
+    heic = pil_bytes(rgb(30, 40), "HEIF", quality=90)
+    dot_gain = Image.open(Path(skimage.__file__).parent / "data" / "page.png").info["icc_profile"]
 
     files: dict[str, tuple[bytes, list]] = {
         "empty.jpg": (b"", ["error", "empty"]),
@@ -112,6 +117,11 @@ def main() -> None:
         "exif-bomb.jpg": (pil_bytes(rgb(30, 40), "JPEG", exif=exif.tobytes()), ["ok", 30, 40, False]),
         "multipage.tiff": (multipage.getvalue(), ["ok", 30, 40, False]),
         "bmp.bmp": (cv2.imencode(".bmp", photo(30, 40))[1].tobytes(), ["ok", 30, 40, False]),
+        "iphone.heic": (heic, ["ok", 30, 40, False]),
+        "truncated.heic": (heic[: len(heic) // 2], ["error", "damaged or truncated"]),
+        "photo.avif": (pil_bytes(rgb(30, 40), "AVIF", quality=90), ["ok", 30, 40, False]),
+        "dot-gain-gray.png": (pil_bytes(rgb(30, 40).convert("L"), "PNG", icc_profile=dot_gain), ["ok", 30, 40, False]),
+        "broken-icc.png": (pil_bytes(rgb(30, 40), "PNG", icc_profile=b"not a profile" * 20), ["ok", 30, 40, False]),
     }
     expected = {}
     for name, (data, outcome) in files.items():
