@@ -21,7 +21,7 @@ from ddcolor.pipeline import DEFAULT_INPUT_SIZE, MAX_INPUT_SIZE, MIN_INPUT_SIZE,
 from ddcolor.saturation import MAX_SATURATION, MIN_SATURATION
 from ddcolor.serving import ColorizerPool, fresh_output_path, show_library_logs
 from ddcolor.transfer import TRANSFER_METHODS
-from ddcolor.weights import DEFAULT_VARIANT, VARIANTS
+from ddcolor.weights import DEFAULT_VARIANT, VARIANTS, checkpoint_for
 
 log = logging.getLogger("ddcolor")
 
@@ -141,7 +141,7 @@ class Predictor(BasePredictor):
             "colorized %d x %d with the %s model (%s) at input size %d in %.1f s",
             *photo.size,
             model_size,
-            variant,
+            checkpoint_for(model_size, variant).file,
             working_size,
             time.perf_counter() - started,
         )

@@ -162,6 +162,9 @@ def run_colorize(args: argparse.Namespace) -> int:
                 write_image(result, job.output)
             except ValueError as error:
                 failures.append((job.source, str(error)))
+            except Exception as error:  # a fault with one photo must not lose the rest of the folder
+                log.debug("%s failed", job.source, exc_info=True)
+                failures.append((job.source, f"unexpected error, please report it: {type(error).__name__}: {error}"))
     done = len(todo) - len(failures)
     print(f"colorized {done} photo(s) into {args.output}")
     if failures:

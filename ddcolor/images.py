@@ -79,18 +79,34 @@ def _to_uint8(pixels: np.ndarray) -> np.ndarray:
     return np.clip((wide + 128) // 257, 0, 255).astype(np.uint8)  # 16-bit range
 
 
+_ORIENTATION, _EXIF_IFD, _GPS_IFD = 0x0112, 0x8769, 0x8825
+_PIXEL_WIDTH, _PIXEL_HEIGHT = 0xA002, 0xA003  # in the Exif IFD
+# A TIFF's own tags are its EXIF; of them, only those that describe the photo, not the file's layout.
+_TIFF_DESCRIPTION_TAGS = {270, 271, 272, 282, 283, 296, 305, 306, 315, 33432, _EXIF_IFD, _GPS_IFD}
+
+
 def _exif_of(image: Image.Image) -> bytes | None:
-    """The EXIF to carry to the result: without the orientation (applied) and without the thumbnail (of the
-    black-and-white photo, which viewers would show for the colorized one)."""
+    """The EXIF to carry to the result, read from the file as opened (before turning it upright): its date,
+    camera or scanner, caption, place. Without the orientation (applied), with the pixel sizes swapped
+    where the turn swapped them, and without the thumbnail (of the black-and-white photo, which viewers
+    would show for the colorized one)."""
     with contextlib.suppress(Exception):  # metadata is never worth losing the photo over
-        exif = image.getexif()
+        exif = Image.Exif()
+        exif.load(image.getexif().tobytes())  # a copy: the image's own is what `exif_transpose` reads
+        if image.format == "TIFF":
+            for tag in set(exif) - _TIFF_DESCRIPTION_TAGS:
+                del exif[tag]
+        if exif.pop(_ORIENTATION, 1) in (5, 6, 7, 8):
+            sizes = exif.get_ifd(_EXIF_IFD)
+            if _PIXEL_WIDTH in sizes and _PIXEL_HEIGHT in sizes:
+                sizes[_PIXEL_WIDTH], sizes[_PIXEL_HEIGHT] = sizes[_PIXEL_HEIGHT], sizes[_PIXEL_WIDTH]
         if len(exif):
             return exif.tobytes()
     return None
 
 
-def _pillow_to_photo(image: Image.Image) -> Photo:
-    icc_profile, exif = image.info.get("icc_profile") or None, _exif_of(image)
+def _pillow_to_photo(image: Image.Image, exif: bytes | None) -> Photo:
+    icc_profile = image.info.get("icc_profile") or None
     if image.mode in ("P", "PA"):
         image = image.convert("RGBA" if "transparency" in image.info or image.mode == "PA" else "RGB")
     if image.mode == "La":
@@ -146,10 +162,11 @@ def decode_image(data: bytes, *, what: str = "image") -> Photo:
                     f"the limit is {MAX_PIXELS / 1e6:.0f} megapixels"
                 )
             image.load()
+            exif = _exif_of(image)
             # A broken EXIF block must not lose the photo: keep it unrotated.
             with contextlib.suppress(Exception):
                 image = ImageOps.exif_transpose(image)
-            return _pillow_to_photo(image)
+            return _pillow_to_photo(image, exif)
     except _Refused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

@@ -2,9 +2,11 @@
 
 The same pixel values look different under different profiles: a phone's photo is often Display P3, a
 scan Adobe RGB or Photoshop's "Dot Gain 20%" gray. The pipeline works on pixel values and keeps the
-photo's lightness exactly, so the photo's own profile travels to the result (a gray one as an RGB
-profile with the same tones, since the result has color), while a reference, whose colors are read, is
-converted to sRGB first. A profile that cannot be read is ignored: the pixels are never lost over it.
+photo's lightness exactly; its colors are sRGB's (the model's, and a reference's, converted to sRGB
+first). So the result carries a profile made of the two: the photo profile's own gray tones, and sRGB's
+primaries. Its grays look as the photo's did, and its colors as they were made: kept under an Adobe RGB
+profile, a reference's colors would show 16% more saturated than they are. A profile that cannot be
+read or used is dropped: the pixels are never lost over it.
 """
 
 from __future__ import annotations
@@ -61,27 +63,33 @@ def to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
 
 
 def output_profile(icc: bytes | None) -> bytes | None:
-    """The profile to embed in an RGB result made from a photo with profile `icc`.
+    """The profile to embed in an RGB result made from a photo with profile `icc`: sRGB's primaries with
+    the tone curve of the photo profile's grays (gray or RGB); None (plain sRGB) for an sRGB photo, one
+    without a profile, or one whose profile cannot be read or used."""
+    profile = _read(icc)
+    if profile is None or _is_srgb(profile):
+        return None
+    space = profile.profile.xcolor_space.strip()
+    if space not in ("GRAY", "RGB"):
+        return None
+    try:
+        tones = _gray_tones(profile, "L" if space == "GRAY" else "RGB")
+    except (OSError, ValueError, ImageCms.PyCMSError):  # opened, yet lcms cannot transform with it
+        return None
+    if not np.all(np.diff(tones) >= 0) or tones[-1] <= tones[0]:  # not a usable tone scale
+        return None
+    return _rgb_profile_with_tones(tones, description=ImageCms.getProfileDescription(profile))
 
-    An RGB profile is kept as it is. A gray one cannot describe RGB pixels, so it becomes an RGB profile
-    with sRGB's primaries and the gray profile's own tone curve: the result's gray tones look exactly as
-    the photo's did, and its colors are sRGB's."""
-    space = color_space(icc)
-    if space == "RGB":
-        return icc
-    if space == "GRAY":
-        return _rgb_profile_with_tones(_gray_tones(icc), description=ImageCms.getProfileDescription(_read(icc)))
-    return None
 
-
-def _gray_tones(icc: bytes) -> np.ndarray:
-    """Relative luminance Y (0..1) of each of the 256 gray levels under the gray profile `icc`, as lcms
-    renders them (so any kind of gray profile, curve or table, printer or display, is read the same way)."""
+def _gray_tones(profile: ImageCms.ImageCmsProfile, mode: str) -> np.ndarray:
+    """Relative luminance Y (0..1) of each of the 256 gray levels under `profile` (level v: v in every
+    channel of `mode`), as lcms renders them: any kind of profile, curve or table, printer or display, is
+    read the same way."""
     linear_gray = ImageCms.ImageCmsProfile(io.BytesIO(_profile_bytes(b"GRAY", {b"kTRC": _curve(None)})))
-    levels = Image.fromarray(np.arange(256, dtype=np.uint8).reshape(1, 256), "L")
+    levels = Image.fromarray(np.arange(256, dtype=np.uint8).reshape(1, 256), "L").convert(mode)
     luminance = ImageCms.profileToProfile(
         levels,
-        _read(icc),
+        profile,
         linear_gray,
         renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
         outputMode="I;16",
@@ -93,7 +101,7 @@ def _rgb_profile_with_tones(luminance: np.ndarray, *, description: str) -> bytes
     curve = _curve(luminance)
     tags = {b"rTRC": curve, b"gTRC": curve, b"bTRC": curve}
     tags.update({name: _xyz(xyz) for name, xyz in _SRGB_COLORANTS.items()})
-    tags[b"desc"] = _description(f"{description.strip()} as RGB"[:200])
+    tags[b"desc"] = _description(f"{description.strip()} tones, sRGB primaries"[:200])
     return _profile_bytes(b"RGB ", tags)
 
 

@@ -60,7 +60,8 @@ def test_one_megapixel_jpeg_with_tiny_returns_a_png_of_the_same_size(cog_server)
     reply = cog_server.predict({"image": data_url(gray_jpeg(1000, 1000), "image/jpeg"), "model_size": "tiny"})
     mime, photo = output_image(reply)
     assert mime == "image/png" and photo.bgr.shape == (1000, 1000, 3)
-    assert "colorized 1000 x 1000 with the tiny model (modelscope) at input size 512 in " in reply.body["logs"]
+    what_ran = "colorized 1000 x 1000 with the tiny model (ddcolor_paper_tiny.pth) at input size 512 in "
+    assert what_ran in reply.body["logs"]
 
 
 def test_large_model_from_an_http_url_with_a_reference(cog_server):

@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from conftest import ROOT, gradient_photo, offline_env
+from ddcolor import cli
 from ddcolor.cli import main
 from ddcolor.images import read_image
 from ddcolor.pipeline import MAX_INPUT_SIZE, MIN_INPUT_SIZE
@@ -107,6 +108,24 @@ def test_colorize_command_processes_a_folder_and_reports_failures(scans, tmp_pat
     (scans / "notes.jpg").unlink()
     assert main([*args, "--overwrite", "--format", "jpg"]) == 0
     assert (out / "album" / "wedding.jpg").exists()
+
+
+def test_an_unexpected_fault_with_one_photo_does_not_lose_the_rest(scans, tmp_path, monkeypatch, capsys, weights_dir):
+    monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(weights_dir))
+    (scans / "notes.jpg").unlink()
+    real_write = cli.write_image
+
+    def write_or_fail(photo, path):
+        if path.name == "grandma.png":
+            raise RuntimeError("something no one foresaw")
+        return real_write(photo, path)
+
+    monkeypatch.setattr(cli, "write_image", write_or_fail)
+    out = tmp_path / "out"
+    assert main(["colorize", str(scans), "--output", str(out), *SMALL_RUN]) == 1
+    assert files_under(out) == ["album/wedding.png"]
+    err = capsys.readouterr().err
+    assert "1 photo(s) failed" in err and "grandma.jpg" in err and "RuntimeError: something no one foresaw" in err
 
 
 def test_photos_of_one_name_keep_their_folders_and_each_gets_its_own_output(tmp_path, monkeypatch, capsys, weights_dir):
