@@ -63,20 +63,33 @@ def model_thread() -> ThreadPoolExecutor:
 CANCEL_CHECK_SECONDS = 0.05
 
 
-def wait_for(future: Future):
+class CallAbandoned(Exception):
+    """Raised inside a model call whose caller has stopped waiting for it (a cancelled prediction)."""
+
+
+def wait_for(future: Future, abandoned: threading.Event | None = None):
     """The future's result, waited for in short steps, so that a cancelled request returns at once.
 
     Cog cancels a prediction by raising an exception in the thread that runs it, which Python delivers
     only between steps of Python code: a thread blocked in one long wait would hear it only when the
     model call ended (15 s for the large model at 1024 on this CPU). A call not yet started is dropped;
-    one under way finishes on the model thread, and its result is dropped."""
+    one under way is told through `abandoned`, and stops at its next block (`Colorizer`)."""
     try:
         while not future.done():
             wait([future], timeout=CANCEL_CHECK_SECONDS)
         return future.result()
     except BaseException:
         future.cancel()
+        if abandoned is not None:
+            abandoned.set()
         raise
+
+
+def stopping_points(model: nn.Module) -> list[nn.Module]:
+    """The network's blocks (ConvNeXt's, the pixel decoder's, the color decoder's layers): between them
+    a model call can stop early, none of them long (the longest, at 1024 on a 2-core CPU, well under a
+    second)."""
+    return [module for module in model.modules() if type(module).__name__.endswith(("Block", "Layer"))]
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
@@ -241,7 +254,15 @@ class Colorizer:
         if compile_model is None:
             compile_model = os.environ.get(COMPILE_ENV) == "1"
         self.compiled = compile_model
+        self._abandoned: threading.Event | None = None  # the running call's, on the model thread
+        if not compile_model:  # a compiled graph would have to trace the check; it runs on a GPU, briefly
+            for block in stopping_points(model):
+                block.register_forward_pre_hook(self._stop_if_abandoned)
         self.model = torch.compile(model) if compile_model else model
+
+    def _stop_if_abandoned(self, module: nn.Module, inputs: tuple) -> None:
+        if self._abandoned is not None and self._abandoned.is_set():
+            raise CallAbandoned("the caller stopped waiting for this model call")
 
     @classmethod
     def from_checkpoint(
@@ -284,9 +305,11 @@ class Colorizer:
         """
         if threading.current_thread().name.startswith(MODEL_THREAD_NAME):  # already on it
             return self._predict_ab_here(model_input)
-        return wait_for(model_thread().submit(self._predict_ab_here, model_input))
+        abandoned = threading.Event()
+        return wait_for(model_thread().submit(self._predict_ab_here, model_input, abandoned), abandoned)
 
-    def _predict_ab_here(self, model_input: torch.Tensor) -> torch.Tensor:
+    def _predict_ab_here(self, model_input: torch.Tensor, abandoned: threading.Event | None = None) -> torch.Tensor:
+        self._abandoned = abandoned
         try:
             with (
                 torch.inference_mode(),
@@ -298,6 +321,8 @@ class Colorizer:
                 return self.model(x).float().cpu()
         except torch.OutOfMemoryError:
             pass  # handled below, outside the except block, so its frames (and tensors) are freed
+        finally:
+            self._abandoned = None
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
         batch, height = model_input.shape[0], model_input.shape[2]
