@@ -241,7 +241,8 @@ def run_colorize_video(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m ddcolor", description="DDColor photo colorization")
+    command = "ddcolor" if Path(sys.argv[0]).name == "ddcolor" else "python -m ddcolor"  # installed, or not
+    parser = argparse.ArgumentParser(prog=command, description="DDColor photo colorization")
     commands = parser.add_subparsers(dest="command", required=True)
 
     download = commands.add_parser("download", help="fetch checkpoints from the Hugging Face hub")

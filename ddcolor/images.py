@@ -266,10 +266,29 @@ def encode_image(photo: Photo, output_format: str) -> bytes:
 _EXIF_HEADER = b"Exif\0\0"  # before the TIFF block in JPEG's APP1; PNG and WebP store the TIFF block alone
 
 
+_JPEG_MOST_EXIF = 65533  # one APP1 segment: 65535 less its length field
+_BULKY_EXIF_TAGS = (0x927C, 0x9286)  # MakerNote, UserComment: where EXIF grows past what JPEG holds
+
+
+def _without_bulky_tags(exif: bytes) -> bytes | None:
+    """EXIF too long for a JPEG without its maker's notes and user comment, so that the date, camera and
+    caption still fit; None when that is not enough (or it cannot be read)."""
+    with contextlib.suppress(Exception):
+        trimmed = Image.Exif()
+        trimmed.load(exif)
+        details = trimmed.get_ifd(_EXIF_IFD)
+        for tag in _BULKY_EXIF_TAGS:
+            details.pop(tag, None)
+        return trimmed.tobytes()
+    return None
+
+
 def _jpeg_with_metadata(data: bytes, icc_profile: bytes | None, exif: bytes | None) -> bytes:
     """Insert EXIF (APP1) and the ICC profile (APP2, in parts of at most 64 KB) after the JFIF header."""
     segments = []
-    if exif and len(exif) <= 65533:
+    if exif and len(exif) > _JPEG_MOST_EXIF:
+        exif = _without_bulky_tags(exif)
+    if exif and len(exif) <= _JPEG_MOST_EXIF:
         segments.append(b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif)
     if icc_profile:
         step = 65519  # a segment's most: 65535 less its length field and the ICC_PROFILE tag, number and count

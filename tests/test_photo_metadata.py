@@ -201,3 +201,14 @@ def test_turning_a_photo_upright_swaps_the_pixel_sizes_its_exif_states():
     assert written.size == (40, 60)
     sizes = written.getexif().get_ifd(EXIF_IFD)
     assert (sizes[0xA002], sizes[0xA003]) == (40, 60)
+
+
+def test_exif_too_long_for_a_jpeg_keeps_its_date_and_caption_there():
+    exif = Image.Exif()
+    exif[CAPTION] = "Grandma at the lake"
+    exif.get_ifd(EXIF_IFD).update({DATE_TAKEN: "1952:06:01 10:00:00", 0x9286: b"ASCII\0\0\0" + b"x" * 70_000})
+    photo = decode_image(saved(gradient_photo(30, 40), "PNG", exif=exif.tobytes()))
+    written = Image.open(io.BytesIO(encode_image(photo, "jpg"))).getexif()  # one JPEG segment holds 64 KB
+    assert written[CAPTION] == "Grandma at the lake"
+    assert written.get_ifd(EXIF_IFD)[DATE_TAKEN] == "1952:06:01 10:00:00"
+    assert 0x9286 not in written.get_ifd(EXIF_IFD)
