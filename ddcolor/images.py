@@ -25,7 +25,7 @@ from isal import isal_zlib
 from PIL import Image, ImageOps
 
 from ddcolor.parallel import map_bands
-from ddcolor.profiles import output_profile, to_srgb
+from ddcolor.profiles import output_profile, profile_from_nclx, to_srgb
 
 MAX_PIXELS = 50_000_000  # 50 MP: larger than any camera photo, small enough to process safely
 MAX_BYTES = 100 * 1024 * 1024
@@ -106,7 +106,7 @@ def _exif_of(image: Image.Image) -> bytes | None:
 
 
 def _pillow_to_photo(image: Image.Image, exif: bytes | None) -> Photo:
-    icc_profile = image.info.get("icc_profile") or None
+    icc_profile = image.info.get("icc_profile") or profile_from_nclx(image.info.get("nclx_profile"))
     if image.mode in ("P", "PA"):
         image = image.convert("RGBA" if "transparency" in image.info or image.mode == "PA" else "RGB")
     if image.mode == "La":

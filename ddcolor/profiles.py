@@ -97,12 +97,63 @@ def _gray_tones(profile: ImageCms.ImageCmsProfile, mode: str) -> np.ndarray:
     return np.asarray(luminance, dtype=np.float64).reshape(256) / 65535.0
 
 
-def _rgb_profile_with_tones(luminance: np.ndarray, *, description: str) -> bytes:
+def _rgb_profile_with_tones(
+    luminance: np.ndarray | None, *, description: str, colorants: dict[bytes, tuple[float, float, float]] | None = None
+) -> bytes:
     curve = _curve(luminance)
     tags = {b"rTRC": curve, b"gTRC": curve, b"bTRC": curve}
-    tags.update({name: _xyz(xyz) for name, xyz in _SRGB_COLORANTS.items()})
+    tags.update({name: _xyz(xyz) for name, xyz in (colorants or _SRGB_COLORANTS).items()})
     tags[b"desc"] = _description(f"{description.strip()} tones, sRGB primaries"[:200])
     return _profile_bytes(b"RGB ", tags)
+
+
+# How an nclx box (HEIC's way to name its colors without an ICC profile) codes its transfer (ITU-T H.273).
+_SRGB_TRANSFER, _LINEAR_TRANSFER, _BT709_TRANSFERS = 13, 8, (1, 6, 14, 15)
+# Bradford's cone response matrix, to carry colorants from their white (D65) to ICC's D50.
+_BRADFORD = np.array([[0.8951, 0.2664, -0.1614], [-0.7502, 1.7135, 0.0367], [0.0389, -0.0685, 1.0296]])
+
+
+def profile_from_nclx(nclx: dict | None) -> bytes | None:
+    """An ICC profile for colors an nclx box names (a HEIC's Display P3 or BT.2020, from a phone): its
+    primaries and white, and its transfer when it is sRGB's, BT.709's or linear. None for sRGB itself, and
+    for what it cannot say (HDR transfers, missing fields): those are read as sRGB."""
+    try:
+        chromaticities = [
+            (float(nclx[f"color_primary_{name}_x"]), float(nclx[f"color_primary_{name}_y"]))
+            for name in ("red", "green", "blue", "white")
+        ]
+        transfer = int(nclx["transfer_characteristics"])
+    except (TypeError, KeyError, ValueError):
+        return None
+    if int(nclx.get("color_primaries", 0)) == 1 and transfer == _SRGB_TRANSFER:
+        return None
+    levels = np.linspace(0.0, 1.0, 1024)
+    if transfer == _SRGB_TRANSFER:
+        tones = np.where(levels <= 0.04045, levels / 12.92, ((levels + 0.055) / 1.055) ** 2.4)
+    elif transfer in _BT709_TRANSFERS:
+        tones = np.where(levels < 0.081, levels / 4.5, ((levels + 0.099) / 1.099) ** (1 / 0.45))
+    elif transfer == _LINEAR_TRANSFER:
+        tones = None
+    else:
+        return None
+    colorants = _d50_colorants(chromaticities)
+    if colorants is None:
+        return None
+    description = f"nclx primaries {nclx.get('color_primaries')}, transfer {transfer}"
+    return _rgb_profile_with_tones(tones, description=description, colorants=colorants)
+
+
+def _d50_colorants(chromaticities: list[tuple[float, float]]) -> dict[bytes, tuple[float, float, float]] | None:
+    """The rXYZ, gXYZ, bXYZ of primaries (x, y) with their white, adapted to D50 as ICC states them."""
+    xyz = np.array([[x / y, 1.0, (1 - x - y) / y] for x, y in chromaticities]).T  # columns: r, g, b, white
+    if not np.all(np.isfinite(xyz)) or abs(np.linalg.det(xyz[:, :3])) < 1e-6:
+        return None
+    scale = np.linalg.solve(xyz[:, :3], xyz[:, 3])  # each primary's share of the white
+    to_white = xyz[:, :3] * scale
+    cones_from, cones_to = _BRADFORD @ xyz[:, 3], _BRADFORD @ np.array(_D50)
+    adapt = np.linalg.inv(_BRADFORD) @ np.diag(cones_to / cones_from) @ _BRADFORD
+    columns = adapt @ to_white
+    return {name: tuple(columns[:, index]) for index, name in enumerate((b"rXYZ", b"gXYZ", b"bXYZ"))}
 
 
 def _curve(values: np.ndarray | None) -> bytes:

@@ -19,7 +19,7 @@ from PIL.TiffImagePlugin import ImageFileDirectory_v2
 
 from conftest import gradient_photo
 from ddcolor.images import decode_image, encode_image, visible_bgr
-from ddcolor.profiles import output_profile
+from ddcolor.profiles import _SRGB_COLORANTS, _d50_colorants, output_profile
 from image_files import truncated
 
 DATE_TAKEN, CAPTION, MAKER = 0x9003, 0x010E, 0x010F
@@ -212,3 +212,26 @@ def test_exif_too_long_for_a_jpeg_keeps_its_date_and_caption_there():
     assert written[CAPTION] == "Grandma at the lake"
     assert written.get_ifd(EXIF_IFD)[DATE_TAKEN] == "1952:06:01 10:00:00"
     assert 0x9286 not in written.get_ifd(EXIF_IFD)
+
+
+def test_a_heic_reference_that_names_display_p3_without_a_profile_is_read_as_it_looks():
+    """Phones often say "Display P3" in a HEIC's nclx box instead of an ICC profile."""
+    pillow_heif.register_heif_opener()
+
+    def heic(primaries: int) -> bytes:
+        options = dict(color_primaries=primaries, transfer_characteristics=13, matrix_coefficients=6)
+        return saved(np.full((32, 32, 3), (60, 60, 190), np.uint8), "HEIF", quality=95, full_range_flag=1, **options)
+
+    def chroma(bgr: np.ndarray) -> float:
+        lab = cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB).astype(float)
+        return float(np.hypot(lab[..., 1] - 128, lab[..., 2] - 128).mean())
+
+    plain, p3 = decode_image(heic(1)), decode_image(heic(12))
+    assert plain.icc_profile is None and np.array_equal(visible_bgr(plain), plain.bgr)
+    assert chroma(visible_bgr(p3)) > chroma(visible_bgr(plain)) + 5  # Display P3's red is redder than sRGB's
+
+
+def test_primaries_from_an_nclx_box_are_adapted_as_icc_states_srgbs():
+    bt709 = [(0.64, 0.33), (0.30, 0.60), (0.15, 0.06), (0.3127, 0.3290)]
+    for name, stated in _SRGB_COLORANTS.items():
+        assert np.allclose(_d50_colorants(bt709)[name], stated, atol=1e-3)
