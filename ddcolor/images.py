@@ -30,8 +30,16 @@ from ddcolor.profiles import output_profile, profile_from_nclx, to_srgb
 MAX_PIXELS = 50_000_000  # 50 MP: larger than any camera photo, small enough to process safely
 MAX_BYTES = 100 * 1024 * 1024
 OUTPUT_FORMATS = ("png", "jpg", "webp")
+# JPEG keeps the colors at full resolution (4:4:4): the colors are the product, and at 4:2:0 a vivid result's
+# color edges moved its lightness by up to 18 L (p99 5.6; 4:4:4: 4.4 and 2.1) for a file about 35% smaller.
+# Lossy WebP is 4:2:0 whatever is asked.
 _ENCODE_PARAMS = {
-    "jpg": [cv2.IMWRITE_JPEG_QUALITY, 95],
+    "jpg": [
+        cv2.IMWRITE_JPEG_QUALITY,
+        95,
+        cv2.IMWRITE_JPEG_SAMPLING_FACTOR,
+        cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444,
+    ],
     "webp": [cv2.IMWRITE_WEBP_QUALITY, 95],
 }
 # The longest side each format's encoder takes (WebP's 14 bits; libjpeg's own limit); PNG's is far past MAX_PIXELS.
@@ -64,7 +72,11 @@ class Photo:
 
 
 def _to_uint8(pixels: np.ndarray) -> np.ndarray:
-    """Scale 16-bit, 32-bit and float pixel values into 0..255."""
+    """Scale 16-bit, 32-bit and float pixel values into 0..255.
+
+    A 16-bit file (uint16) is scaled whatever its values: an underexposed scan's stay under 256, and read
+    as 8-bit they came out up to 257 times brighter. Pillow's 32-bit integers say nothing of the file's
+    depth, so there values within 0..255 are taken as 8-bit."""
     if pixels.dtype == np.uint8:
         return pixels
     if pixels.dtype == np.bool_:
@@ -74,7 +86,7 @@ def _to_uint8(pixels: np.ndarray) -> np.ndarray:
         scale = 255.0 if finite.max(initial=0.0) <= 1.0 else 1.0
         return np.clip(finite * scale, 0, 255).round().astype(np.uint8)
     wide = pixels.astype(np.int64)
-    if wide.max(initial=0) <= 255:
+    if pixels.dtype != np.uint16 and wide.max(initial=0) <= 255:
         return np.clip(wide, 0, 255).astype(np.uint8)
     return np.clip((wide + 128) // 257, 0, 255).astype(np.uint8)  # 16-bit range
 

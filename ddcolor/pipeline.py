@@ -25,7 +25,7 @@ from torch import nn
 from ddcolor.checkpoint import load_model
 from ddcolor.hints import apply_hints, check_hints
 from ddcolor.images import Photo
-from ddcolor.lab import gray_lightness, to_bgr, to_lab
+from ddcolor.lab import fit_to_gamut, gray_lightness, to_bgr, to_lab
 from ddcolor.parallel import map_bands
 from ddcolor.resample import check_upsample, resize_unit_float, upsample_ab
 from ddcolor.saturation import check_saturation, saturate
@@ -164,7 +164,12 @@ def model_input(image: np.ndarray, input_size: int) -> np.ndarray:
 
 
 def compose(image: np.ndarray, ab: np.ndarray) -> np.ndarray:
-    """Join the photo's own full-resolution L with upsampled a, b (2, H, W) into uint8 BGR.
+    """Join the photo's own full-resolution L with upsampled a, b (2, H, W) into uint8 BGR, L kept.
+
+    A vivid a, b at a dark or bright pixel lies outside what RGB shows at its lightness: clipped in RGB
+    (as upstream does) it came back up to 9 L off (a dark print given its true colors: 23% of its pixels
+    more than 3 off); such colors are brought to the gamut's edge at their lightness and hue instead
+    (`fit_to_gamut`), so the photo's lightness survives, as every post-step keeps it.
 
     Works in bands of rows on all cores, so no photo-sized float Lab image is made: with the
     sparse resize and the gray table, the pre- and post-processing of a 12 MP gray photo went
@@ -179,7 +184,7 @@ def compose(image: np.ndarray, ab: np.ndarray) -> np.ndarray:
         else:
             lab = to_lab(image[rows])
             cv2.mixChannels([ab[0, rows], ab[1, rows]], [lab], [0, 1, 1, 2])
-        to_bgr(lab, out=out[rows])
+        to_bgr(fit_to_gamut(lab), out=out[rows])
 
     map_bands(height, band)
     return out

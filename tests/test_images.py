@@ -64,6 +64,18 @@ def test_sixteen_bit_png_is_scaled_not_clipped():
     assert blue[:, 0].max() <= 1 and blue[:, -1].min() >= 254 and green[:, 0].min() >= 254  # full range kept
 
 
+@pytest.mark.parametrize("ext", [".png", ".tiff"])
+def test_an_underexposed_sixteen_bit_gray_scan_stays_dark(ext):
+    dark = np.tile(np.arange(0, 250, dtype=np.uint16), (10, 1))  # at most 0.4% of the 16-bit scale
+    photo = decode_image(encode(dark, ext))
+    assert photo.pixels.max() <= 1, "read as 8-bit, its values came out up to 257 times brighter"
+
+
+def test_a_jpeg_result_keeps_its_colors_at_full_resolution():
+    written = Image.open(io.BytesIO(encode_image(Photo(gradient_photo(32, 48)), "jpg")))
+    assert [(h, v) for _, h, v, _ in written.layer] == [(1, 1)] * 3  # 4:4:4, no color subsampling
+
+
 def test_palette_png_with_transparency_keeps_an_alpha_plane():
     photo = decode_image(palette_png_with_transparency())
     assert photo.alpha is not None and photo.alpha.min() == 0 and photo.alpha.max() == 255

@@ -62,7 +62,7 @@ def test_composing_in_bands_equals_converting_the_whole_photo(gray):
     ab = rng.uniform(-60, 60, (2, height, 70)).astype(np.float32)
     lab = cv2.cvtColor(unit_float(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if gray else image), cv2.COLOR_BGR2Lab)
     lab[:, :, 1:] = ab.transpose(1, 2, 0)
-    assert np.array_equal(compose(image, ab), to_bgr(lab))
+    assert np.array_equal(compose(image, ab), to_bgr(fit_to_gamut(lab)))
 
 
 def test_colors_rgb_cannot_show_keep_their_lightness_and_hue_and_lose_no_more_chroma_than_needed():
@@ -81,6 +81,18 @@ def test_colors_rgb_cannot_show_keep_their_lightness_and_hue_and_lose_no_more_ch
     beyond = fitted[moved] * np.array([1.0, 1.05, 1.05], np.float32)
     round_trip = cv2.cvtColor(cv2.cvtColor(beyond[:, None], cv2.COLOR_Lab2BGR), cv2.COLOR_BGR2Lab)[:, 0]
     assert (np.abs(round_trip - beyond).max(axis=1) > 0.3).mean() > 0.9
+
+
+def test_a_vivid_model_color_on_dark_and_bright_pixels_keeps_the_photos_lightness():
+    """Clipped in RGB, as upstream does, a vivid color at a dark or bright pixel comes back lighter or darker."""
+    ramp = np.tile(np.arange(256, dtype=np.uint8), (8, 1))
+    lightness = to_lab(cv2.cvtColor(ramp, cv2.COLOR_GRAY2BGR))[..., :1]
+    out = Colorizer(ConstantAB(60.0, 45.0), input_size=64, device="cpu").colorize(ramp)
+    assert np.abs(to_lab(out)[..., 0] - lightness[..., 0]).max() < 1.0  # 8-bit rounding and the tolerance of 0.5
+    clipped = to_bgr(np.dstack([lightness, np.full((8, 256, 2), (60.0, 45.0), np.float32)]))
+    assert np.abs(to_lab(clipped)[..., 0] - lightness[..., 0]).max() > 10
+    a, b = to_lab(out)[4, 128, 1:]
+    assert a > 40 and b > 25, (a, b)  # where RGB shows the color, it is there
 
 
 def test_model_is_looked_up_at_call_time():
