@@ -163,13 +163,14 @@ def model_input(image: np.ndarray, input_size: int) -> np.ndarray:
     return np.ascontiguousarray(cv2.cvtColor(small_lab, cv2.COLOR_LAB2RGB).transpose(2, 0, 1))
 
 
-def compose(image: np.ndarray, ab: np.ndarray) -> np.ndarray:
+def compose(image: np.ndarray, ab: np.ndarray, *, parity: bool = False) -> np.ndarray:
     """Join the photo's own full-resolution L with upsampled a, b (2, H, W) into uint8 BGR, L kept.
 
     A vivid a, b at a dark or bright pixel lies outside what RGB shows at its lightness: clipped in RGB
     (as upstream does) it came back up to 9 L off (a dark print given its true colors: 23% of its pixels
     more than 3 off); such colors are brought to the gamut's edge at their lightness and hue instead
-    (`fit_to_gamut`), so the photo's lightness survives, as every post-step keeps it.
+    (`fit_to_gamut`), so the photo's lightness survives, as every post-step keeps it. `parity`: clipped,
+    as upstream does (the `nearest` mode, which reproduces the official pipeline bit for bit).
 
     Works in bands of rows on all cores, so no photo-sized float Lab image is made: with the
     sparse resize and the gray table, the pre- and post-processing of a 12 MP gray photo went
@@ -184,7 +185,7 @@ def compose(image: np.ndarray, ab: np.ndarray) -> np.ndarray:
         else:
             lab = to_lab(image[rows])
             cv2.mixChannels([ab[0, rows], ab[1, rows]], [lab], [0, 1, 1, 2])
-        to_bgr(fit_to_gamut(lab), out=out[rows])
+        to_bgr(lab if parity else fit_to_gamut(lab), out=out[rows])
 
     map_bands(height, band)
     return out
@@ -387,5 +388,6 @@ class Colorizer:
             chunk = images[start : start + max(1, batch_size)]
             batch = torch.from_numpy(np.stack([model_input(image, size) for image in chunk]))
             for image, ab in zip(chunk, self.predict_ab(batch), strict=True):
-                results.append(compose(image, upsample_ab(ab.numpy(), image.shape[:2], upsample)))
+                full_ab = upsample_ab(ab.numpy(), image.shape[:2], upsample)
+                results.append(compose(image, full_ab, parity=upsample == "nearest"))
         return [steps.apply(result, hint) for result, hint in zip(results, hints, strict=True)]

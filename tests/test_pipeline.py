@@ -87,10 +87,12 @@ def test_a_vivid_model_color_on_dark_and_bright_pixels_keeps_the_photos_lightnes
     """Clipped in RGB, as upstream does, a vivid color at a dark or bright pixel comes back lighter or darker."""
     ramp = np.tile(np.arange(256, dtype=np.uint8), (8, 1))
     lightness = to_lab(cv2.cvtColor(ramp, cv2.COLOR_GRAY2BGR))[..., :1]
-    out = Colorizer(ConstantAB(60.0, 45.0), input_size=64, device="cpu").colorize(ramp)
+    colorizer = Colorizer(ConstantAB(60.0, 45.0), input_size=64, device="cpu")
+    out = colorizer.colorize(ramp)
     assert np.abs(to_lab(out)[..., 0] - lightness[..., 0]).max() < 1.0  # 8-bit rounding and the tolerance of 0.5
     clipped = to_bgr(np.dstack([lightness, np.full((8, 256, 2), (60.0, 45.0), np.float32)]))
     assert np.abs(to_lab(clipped)[..., 0] - lightness[..., 0]).max() > 10
+    assert np.array_equal(colorizer.colorize(ramp, upsample="nearest"), clipped)  # the official pipeline's parity
     a, b = to_lab(out)[4, 128, 1:]
     assert a > 40 and b > 25, (a, b)  # where RGB shows the color, it is there
 
