@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import logging
 import os
 import threading
 import time
@@ -44,6 +45,8 @@ COMPILE_ENV = "DDCOLOR_COMPILE"  # "1": torch.compile the model (pays off only f
 class DeviceOutOfMemoryError(RuntimeError):
     """The GPU had no room for this batch; the message says what to change. The next call works."""
 
+
+log = logging.getLogger(__name__)
 
 MODEL_THREAD_NAME = "ddcolor-model"
 
@@ -212,12 +215,22 @@ class PostSteps:
         saturation: float = 1.0,
     ) -> PostSteps:
         reference_lab = None
+        saturation = check_saturation(saturation)
         if reference is not None:
             reference_lab = validate_transfer(as_bgr(reference), method=reference_method, strength=reference_strength)
-        return cls(reference_lab, reference_method, reference_strength, check_saturation(saturation))
+            if reference_strength == 0.0:  # not even a round trip through it: the photo's colors, exactly
+                log.info("reference: strength 0, the photo's colors are left as they are")
+                reference_lab = None
+            elif saturation == 0.0:
+                log.info("reference: saturation 0 makes the result black and white, so its colors do not show")
+                reference_lab = None
+        return cls(reference_lab, reference_method, reference_strength, saturation)
 
     def apply(self, colorized: np.ndarray, hints: np.ndarray | None = None) -> np.ndarray:
         """uint8 BGR in, uint8 BGR out; `hints` is this photo's BGRA stroke overlay, if any."""
+        if hints is not None and self.saturation == 0.0:
+            log.info("hints: saturation 0 makes the result black and white, so the strokes' colors do not show")
+            hints = None
         if self.reference_lab is not None:
             colorized = transfer_from_lab(
                 colorized, self.reference_lab, method=self.reference_method, strength=self.reference_strength

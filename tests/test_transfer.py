@@ -16,6 +16,7 @@ from skimage.color import deltaE_ciede2000
 from conftest import gradient_photo
 from ddcolor import transfer_colors
 from ddcolor.lab import to_bgr, to_lab
+from ddcolor.pipeline import PostSteps
 from ddcolor.transfer import TRANSFER_METHODS, blending, coherent_weights, matching, palette, reinhard_ab
 from ddcolor.transfer.blending import WORK_PIXELS, Reduced, enlarged_ab, reduced_ab
 from ddcolor.transfer.distance import sliced_wasserstein, sliced_wasserstein_ab
@@ -124,6 +125,18 @@ def test_a_mostly_colorless_reference_is_taken_and_the_log_says_why_little_chang
     with caplog.at_level(logging.INFO, logger="ddcolor"):
         transfer_colors(photo("chelsea"), photo("coffee"))
     assert not any("nearly colorless" in record.getMessage() for record in caplog.records)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        transfer_colors(photo("chelsea"), night, strength=0.0)  # nothing is brought: nothing to warn of
+    assert not any("nearly colorless" in record.getMessage() for record in caplog.records)
+
+
+def test_strength_zero_leaves_the_reference_out_of_the_pipeline_entirely(caplog):
+    """Not even a round trip through it: a video's frames at strength 0 differed from no reference."""
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        steps = PostSteps.prepare(reference=photo("coffee"), reference_strength=0.0)
+    assert steps.reference_lab is None
+    assert any("strength 0, the photo's colors are left as they are" in r.getMessage() for r in caplog.records)
 
 
 def test_unknown_method_is_refused_naming_the_choices():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import time
@@ -49,6 +50,44 @@ def test_saturation_zero_is_gray_one_is_unchanged_two_is_more_vivid():
     for amount in (0.0, 0.5, 2.0):
         l_diff = np.abs(to_lab(saturate(photo, amount))[:, :, 0] - to_lab(photo)[:, :, 0])
         assert np.percentile(l_diff, 99) < 1.0  # lightness kept: only a and b change
+
+
+def test_more_saturation_keeps_a_vivid_blues_hue_and_never_makes_it_duller():
+    """a and b were clamped to Lab's range one apart from the other: pure blue turned purpler, and duller
+    at 2 than at 1."""
+    blue = np.zeros((8, 8, 3), np.uint8)
+    blue[..., 0] = 255
+    hue = np.degrees(np.arctan2(to_lab(blue)[..., 2], to_lab(blue)[..., 1])).mean()
+    for amount in (1.5, 2.0):
+        more = saturate(blue, amount)
+        assert chroma(more) >= chroma(blue) - 0.5
+        assert abs(np.degrees(np.arctan2(to_lab(more)[..., 2], to_lab(more)[..., 1])).mean() - hue) < 1.0
+
+
+def test_saturation_the_gamut_cannot_give_is_said_in_one_line(caplog):
+    vivid = np.zeros((8, 24, 3), np.uint8)
+    vivid[:, :8, 2], vivid[:, 8:16, 1], vivid[:, 16:, 0] = 255, 255, 255  # red, green, blue: at RGB's edge
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        saturate(vivid, 1.5)
+    said = [record.getMessage() for record in caplog.records if record.getMessage().startswith("saturation")]
+    assert len(said) == 1 and "100% of the colored pixels are already near the most vivid color" in said[0]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        saturate(saturate(gradient_photo(48, 64), 0.4), 2.0)  # muted colors: room to grow
+    assert not [record for record in caplog.records if record.getMessage().startswith("saturation")]
+
+
+def test_saturation_zero_leaves_out_a_reference_and_hints_and_says_so(tiny_colorizer, caplog):
+    photo, reference = gradient_photo(40, 60), gradient_photo(40, 60, seed=3)
+    strokes = np.zeros((40, 60, 4), np.uint8)
+    strokes[10:20, 10:30] = (0, 0, 255, 255)
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        out = tiny_colorizer.colorize(photo, reference=reference, hints=strokes, saturation=0.0)
+    assert np.array_equal(out, tiny_colorizer.colorize(photo, saturation=0.0))
+    said = " ".join(record.getMessage() for record in caplog.records)
+    assert "reference: saturation 0 makes the result black and white" in said
+    assert "hints: saturation 0 makes the result black and white" in said
+    assert "matched region by region" not in said, "no line may claim the reference was applied"
 
 
 @pytest.mark.parametrize("amount", [-0.1, 2.5, float("nan"), True])

@@ -218,10 +218,10 @@ def validate_transfer(reference_bgr: np.ndarray, *, method: str, strength: float
     check_bgr(reference_bgr, "reference")
     reference_lab = to_lab(reference_bgr)
     colorless = check_reference(reference_lab)
-    if colorless >= MOSTLY_COLORLESS:
+    if colorless >= MOSTLY_COLORLESS and strength > 0.0:
         log.info(
-            f"reference: {colorless:.0%} of it is nearly colorless, so the result takes mostly gray colors "
-            "and changes little; a more colorful reference steers more"
+            f"reference: {colorless:.0%} of it is nearly colorless, so the colors it brings are mostly gray; "
+            "a more colorful reference brings more color"
         )
     return reference_lab
 
