@@ -167,6 +167,9 @@ def apply_hints(colorized_bgr: np.ndarray, hints_bgra: np.ndarray, *, strength: 
     change = (painted_ab - auto_ab).astype(np.float64)
     size = np.maximum(np.hypot(change[:, 0], change[:, 1]), 1e-9)
     spread = change * np.maximum(0.0, 1.0 - SAME_COLOR / size)[:, None]  # small corrections are no request
+    # Opacity is how far of the way to the painted color a stroke asks for, in its region as on itself: the
+    # correction was an opacity-weighted mean, so a stroke at alpha 1 of 255 still repainted its region.
+    spread *= alpha[:, None]
     change, small_lab = _correction(colorized_bgr, ys, xs, alpha, spread)
 
     # The correction as a local linear function of L, fitted at working size, applied to the full-res L.

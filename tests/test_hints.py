@@ -115,6 +115,21 @@ def test_strength_scales_the_change():
     assert distance[1.0] < distance[0.5] < np.linalg.norm(mean_ab(photo, left) - red)
 
 
+def test_a_strokes_opacity_is_how_far_its_region_goes_toward_the_painted_color():
+    """The correction was an opacity-weighted mean: a stroke at alpha 8 of 255 moved its region 96% as far."""
+    photo = scene()
+    left = disc(80, 80, 44) & ~np.pad(np.ones((20, 20), bool), ((70, 150), (70, 390)))  # the disc, not the stroke
+    moved = {
+        opacity: np.linalg.norm(
+            mean_ab(apply_hints(photo, strokes(photo.shape, [(slice(70, 90), slice(70, 90), RED)], opacity)), left)
+            - mean_ab(photo, left)
+        )
+        for opacity in (255, 128, 32)
+    }
+    assert 0.4 < moved[128] / moved[255] < 0.6
+    assert 0.05 < moved[32] / moved[255] < 0.2
+
+
 def test_strength_steps_evenly_on_a_photo_too_dark_for_the_painted_color():
     # The gamut fit takes back much of a vivid stroke on a dark photo; each strength still goes its share of
     # the way to what full strength shows (the fit once made 0.25 change the photo more than 1).
