@@ -47,6 +47,8 @@ GRAY_CHROMA = 10.0  # automatic chroma below which a color is no decision of the
 SAME_COLOR = 2.0  # a, b correction below which a stroke asks for no change (a stroke on a right color, uint8 noise)
 GUIDE_RADIUS, GUIDE_EPS = 2, 1e-4  # the full-resolution model of the correction, L scaled to [0, 1]
 STROKE_DIFFERENCE = 12.0  # a, b distance from the photo that makes a pixel of a painted copy a stroke
+LIGHTNESS_ONLY_DIFFERENCE = 20.0  # L distance of a painted copy's pixel, no stroke, that a gray brush made
+LIGHTNESS_ONLY_SHARE = 0.001  # the share of such pixels that a line tells of (re-encoding moves L by a few)
 UNSHOWN_DISTANCE = 10.0  # a, b distance from the painted color at which a painted pixel counts as unshown
 ASPECT_TOLERANCE = 0.01  # relative aspect-ratio difference still scaled
 
@@ -262,12 +264,20 @@ def hints_overlay(hints_photo: Photo, photo: Photo) -> np.ndarray:
     overlay[:, :, :3] = painted
     original = photo.bgr
 
-    def band(rows: slice) -> None:
-        difference = to_lab(painted[rows])[:, :, 1:] - to_lab(original[rows])[:, :, 1:]
-        strokes = np.hypot(difference[:, :, 0], difference[:, :, 1]) > STROKE_DIFFERENCE
+    def band(rows: slice) -> int:
+        difference = to_lab(painted[rows]) - to_lab(original[rows])
+        strokes = np.hypot(difference[:, :, 1], difference[:, :, 2]) > STROKE_DIFFERENCE
         overlay[rows, :, 3] = strokes * np.uint8(255)
+        return int(np.count_nonzero((np.abs(difference[:, :, 0]) > LIGHTNESS_ONLY_DIFFERENCE) & ~strokes))
 
-    map_bands(height, band)
+    lightness_only = sum(map_bands(height, band)) / (height * width)
+    if lightness_only >= LIGHTNESS_ONLY_SHARE:  # gray strokes: a copy's strokes are told by their color
+        log.info(
+            "hints: %.1f%% of the painted copy differs from the photo in lightness only (gray strokes?); on a "
+            "copy, strokes are told from the photo by their color, so those are no hints: paint gray strokes "
+            "on a transparent layer instead",
+            100 * lightness_only,
+        )
     if not overlay[:, :, 3].any():
-        log.info("hints: the painted copy does not differ from the photo anywhere; no hints applied")
+        log.info("hints: the painted copy does not differ from the photo in color anywhere; no hints applied")
     return overlay

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import cv2
 import numpy as np
 import pytest
@@ -193,6 +195,24 @@ def test_a_painted_copy_of_the_photo_gives_its_strokes_despite_jpeg_noise():
         near = cv2.dilate(wanted.astype(np.uint8), np.ones((17, 17), np.uint8)) > 0
         assert not (strokes_found & ~near).any()
         assert np.abs(mean_ab(got[:, :, :3], wanted[:, :] & (got[:, :, 3] > 0))).max() > 20
+
+
+def test_gray_strokes_on_a_painted_copy_are_said_to_be_no_hints(caplog):
+    """A copy's strokes are told from the photo by their color: a gray stroke cannot be, and was silently lost."""
+    gray = cv2.cvtColor(scene(), cv2.COLOR_BGR2GRAY)
+    painted = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+    painted[70:90, 70:110] = RED
+    painted[180:200, 290:330] = 30  # a dark gray stroke: "no color here"
+    copy = decode_image(cv2.imencode(".jpg", painted, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes(), what="hints")
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        hints_overlay(copy, Photo(gray))
+    assert any("differs from the photo in lightness only" in record.getMessage() for record in caplog.records)
+    caplog.clear()
+    painted[180:200, 290:330] = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)[180:200, 290:330]  # color strokes only
+    copy = decode_image(cv2.imencode(".jpg", painted, [cv2.IMWRITE_JPEG_QUALITY, 75])[1].tobytes(), what="hints")
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        hints_overlay(copy, Photo(gray))
+    assert not any("lightness only" in record.getMessage() for record in caplog.records), "JPEG noise is no stroke"
 
 
 def test_a_hints_file_of_another_aspect_ratio_is_refused_naming_both_sizes():
