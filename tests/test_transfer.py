@@ -131,6 +131,13 @@ def test_a_mostly_colorless_reference_is_taken_and_the_log_says_why_little_chang
     assert not any("nearly colorless" in record.getMessage() for record in caplog.records)
 
 
+def test_the_log_line_says_the_strength_below_one(caplog):
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        transfer_colors(photo("chelsea"), photo("coffee"), strength=0.25)
+    said = [record.getMessage() for record in caplog.records if record.getMessage().startswith("reference")]
+    assert len(said) == 1 and "(at strength 0.25: that share of the way)" in said[0]
+
+
 def test_strength_zero_leaves_the_reference_out_of_the_pipeline_entirely(caplog):
     """Not even a round trip through it: a video's frames at strength 0 differed from no reference."""
     with caplog.at_level(logging.INFO, logger="ddcolor"):

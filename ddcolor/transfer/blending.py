@@ -270,5 +270,6 @@ def transfer_from_lab(target_bgr: np.ndarray, reference_lab: np.ndarray, *, meth
     cut_pixels, sampled_pixels = np.sum(map_bands(target_lab.shape[0], finish), axis=0)
     cut = cut_pixels / sampled_pixels
     gamut = f"; RGB cannot show those colors at the lightness of {cut:.0%} of the photo, so it changes less there"
-    log.info(said + (gamut if cut >= GAMUT_LOG_SHARE else ""))
+    at_strength = f" (at strength {strength:g}: that share of the way)" if strength < 1.0 else ""
+    log.info(said + at_strength + (gamut if cut >= GAMUT_LOG_SHARE else ""))
     return out
