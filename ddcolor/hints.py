@@ -156,7 +156,10 @@ def apply_hints(colorized_bgr: np.ndarray, hints_bgra: np.ndarray, *, strength: 
     strength = check_strength(strength)
     points = cv2.findNonZero(np.ascontiguousarray(hints_bgra[:, :, 3]))
     if points is None:
-        log.info("hints: the overlay has no strokes (alpha is 0 everywhere); colors unchanged")
+        log.info(
+            "hints: no strokes (a transparent layer with nothing painted, or a painted copy that does not differ "
+            "from the photo in color anywhere); colors unchanged"
+        )
         return colorized_bgr.copy()
     if strength == 0.0:
         return colorized_bgr.copy()
@@ -254,7 +257,7 @@ def hints_overlay(hints_photo: Photo, photo: Photo) -> np.ndarray:
         if (hints_width, hints_height) != (width, height):
             log.info("hints: scaling the %dx%d hints to the photo's %dx%d", hints_width, hints_height, width, height)
             overlay = _scale_overlay(overlay, width, height)
-        return overlay
+        return _said_if_hidden(overlay, photo)
     painted = hints_photo.bgr
     if (hints_width, hints_height) != (width, height):
         log.info("hints: scaling the %dx%d painted copy to the photo's %dx%d", hints_width, hints_height, width, height)
@@ -278,6 +281,16 @@ def hints_overlay(hints_photo: Photo, photo: Photo) -> np.ndarray:
             "on a transparent layer instead",
             100 * lightness_only,
         )
-    if not overlay[:, :, 3].any():
-        log.info("hints: the painted copy does not differ from the photo in color anywhere; no hints applied")
+    return _said_if_hidden(overlay, photo)  # with no strokes, `apply_hints` says so
+
+
+def _said_if_hidden(overlay: np.ndarray, photo: Photo) -> np.ndarray:
+    """One line when most strokes lie on the photo's transparent parts, where no color shows."""
+    painted = overlay[:, :, 3] > 0
+    if photo.alpha is not None and painted.any():
+        hidden = np.count_nonzero(painted & (photo.alpha == 0)) / np.count_nonzero(painted)
+        if hidden >= 0.5:
+            log.info(
+                "hints: %.0f%% of the strokes lie on transparent parts of the photo, where no color shows", 100 * hidden
+            )
     return overlay

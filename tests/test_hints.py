@@ -322,3 +322,24 @@ def test_a_weaker_effect_than_asked_is_said_in_the_log(caplog):
         caplog.clear()
         apply_hints(photo, strokes(photo.shape, [(slice(70, 90), slice(70, 90), BLUE)]))
         assert caplog.text == ""  # a blue the photo can show there: nothing to say
+
+
+def test_a_painted_copy_without_strokes_is_said_once(caplog):
+    photo = scene()
+    copy = decode_image(cv2.imencode(".png", photo)[1].tobytes(), what="hints")
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        out = apply_hints(photo, hints_overlay(copy, Photo(photo)))
+    assert np.array_equal(out, photo)
+    said = [record.getMessage() for record in caplog.records if record.getMessage().startswith("hints")]
+    assert len(said) == 1 and "no strokes" in said[0]
+
+
+def test_strokes_on_the_photos_transparent_part_are_said(caplog):
+    photo = scene()
+    alpha = np.full(photo.shape[:2], 255, np.uint8)
+    alpha[:, :240] = 0  # the left half is cut out
+    overlay = strokes(photo.shape, [(slice(70, 90), slice(70, 90), RED)])
+    layer = decode_image(cv2.imencode(".png", overlay)[1].tobytes(), what="hints")  # a transparent layer
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        hints_overlay(layer, Photo(photo, alpha))
+    assert any("100% of the strokes lie on transparent parts" in record.getMessage() for record in caplog.records)
