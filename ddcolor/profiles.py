@@ -35,10 +35,9 @@ def _read(icc: bytes | None) -> ImageCms.ImageCmsProfile | None:
         return None
 
 
-def color_space(icc: bytes | None) -> str | None:
-    """The color space the profile declares ("RGB", "GRAY", "CMYK", ...); None when absent or unreadable."""
-    profile = _read(icc)
-    return profile.profile.xcolor_space.strip() if profile is not None else None
+def _space(profile: ImageCms.ImageCmsProfile) -> str:
+    """The color space the profile declares: "RGB", "GRAY", "CMYK", ..."""
+    return profile.profile.xcolor_space.strip()
 
 
 def _is_srgb(profile: ImageCms.ImageCmsProfile) -> bool:
@@ -48,7 +47,7 @@ def _is_srgb(profile: ImageCms.ImageCmsProfile) -> bool:
 def to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
     """An RGB `image` as sRGB, converted through its profile; unchanged without a usable RGB one."""
     profile = _read(icc)
-    if profile is None or profile.profile.xcolor_space.strip() != "RGB" or _is_srgb(profile):
+    if profile is None or _space(profile) != "RGB" or _is_srgb(profile):
         return image
     try:
         return ImageCms.profileToProfile(
@@ -69,7 +68,7 @@ def output_profile(icc: bytes | None) -> bytes | None:
     profile = _read(icc)
     if profile is None or _is_srgb(profile):
         return None
-    space = profile.profile.xcolor_space.strip()
+    space = _space(profile)
     if space not in ("GRAY", "RGB"):
         return None
     try:
@@ -78,7 +77,8 @@ def output_profile(icc: bytes | None) -> bytes | None:
         return None
     if not np.all(np.diff(tones) >= 0) or tones[-1] <= tones[0]:  # not a usable tone scale
         return None
-    return _rgb_profile_with_tones(tones, description=ImageCms.getProfileDescription(profile))
+    description = f"{ImageCms.getProfileDescription(profile).strip()} tones, sRGB primaries"
+    return _rgb_profile_with_tones(tones, description=description)
 
 
 def _gray_tones(profile: ImageCms.ImageCmsProfile, mode: str) -> np.ndarray:
@@ -103,7 +103,7 @@ def _rgb_profile_with_tones(
     curve = _curve(luminance)
     tags = {b"rTRC": curve, b"gTRC": curve, b"bTRC": curve}
     tags.update({name: _xyz(xyz) for name, xyz in (colorants or _SRGB_COLORANTS).items()})
-    tags[b"desc"] = _description(f"{description.strip()} tones, sRGB primaries"[:200])
+    tags[b"desc"] = _description(description[:200])
     return _profile_bytes(b"RGB ", tags)
 
 

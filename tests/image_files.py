@@ -61,3 +61,20 @@ def png_declaring(width: int, height: int) -> bytes:
 
 def truncated(data: bytes) -> bytes:
     return data[: len(data) // 2]
+
+
+def jpeg_with_thumbnail(gray: np.ndarray, caption: str) -> bytes:
+    """A JPEG whose EXIF holds a caption and, as cameras and scanners write it, a thumbnail (IFD1)."""
+    thumbnail = io.BytesIO()
+    Image.new("L", (8, 8), 128).save(thumbnail, "JPEG")
+    text = caption.encode("ascii") + b"\0"
+    text_at = 8 + 2 + 12 + 4  # after the header and IFD0's one entry and next-IFD pointer
+    ifd1_at = text_at + len(text)
+    thumbnail_at = ifd1_at + 2 + 2 * 12 + 4
+    ifd0 = struct.pack("<HHHII", 1, 0x010E, 2, len(text), text_at) + struct.pack("<I", ifd1_at)
+    ifd1 = struct.pack("<H", 2) + struct.pack("<HHII", 0x0201, 4, 1, thumbnail_at)
+    ifd1 += struct.pack("<HHII", 0x0202, 4, 1, len(thumbnail.getvalue())) + struct.pack("<I", 0)
+    tiff = b"II*\0" + struct.pack("<I", 8) + ifd0 + text + ifd1 + thumbnail.getvalue()
+    out = io.BytesIO()
+    Image.fromarray(gray).save(out, "JPEG", exif=b"Exif\0\0" + tiff, quality=95)
+    return out.getvalue()

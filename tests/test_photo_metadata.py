@@ -14,13 +14,13 @@ import numpy as np
 import pillow_heif
 import pytest
 import skimage
-from PIL import Image, ImageCms
+from PIL import ExifTags, Image, ImageCms
 from PIL.TiffImagePlugin import ImageFileDirectory_v2
 
 from conftest import gradient_photo
 from ddcolor.images import decode_image, encode_image, visible_bgr
 from ddcolor.profiles import _SRGB_COLORANTS, _d50_colorants, output_profile
-from image_files import truncated
+from image_files import jpeg_with_thumbnail, truncated
 
 DATE_TAKEN, CAPTION, MAKER = 0x9003, 0x010E, 0x010F
 EXIF_IFD, ORIENTATION = 0x8769, 0x0112
@@ -182,6 +182,14 @@ def test_a_transparent_result_keeps_its_alpha_and_profile_in_webp_and_png():
         assert np.abs(np.asarray(written)[..., 3].astype(int) - rgba[..., 3]).max() <= 2
 
 
+def test_the_black_and_white_thumbnail_is_not_carried_to_the_colorized_result():
+    scan = jpeg_with_thumbnail(cv2.cvtColor(gradient_photo(30, 40), cv2.COLOR_BGR2GRAY), "Grandma at the lake")
+    assert Image.open(io.BytesIO(scan)).getexif().get_ifd(ExifTags.IFD.IFD1), "the input has its thumbnail"
+    for output_format in ("png", "jpg", "webp"):
+        written = Image.open(io.BytesIO(encode_image(decode_image(scan), output_format))).getexif()
+        assert written[CAPTION] == "Grandma at the lake" and not written.get_ifd(ExifTags.IFD.IFD1)
+
+
 def test_a_tiff_scans_description_travels_without_its_file_layout():
     tags = ImageFileDirectory_v2()
     tags[CAPTION], tags[MAKER], tags[0x013B] = "Wedding, 1948", "Epson", "Scanned by Anna"  # 0x013B: Artist
@@ -229,6 +237,7 @@ def test_a_heic_reference_that_names_display_p3_without_a_profile_is_read_as_it_
     plain, p3 = decode_image(heic(1)), decode_image(heic(12))
     assert plain.icc_profile is None and np.array_equal(visible_bgr(plain), plain.bgr)
     assert chroma(visible_bgr(p3)) > chroma(visible_bgr(plain)) + 5  # Display P3's red is redder than sRGB's
+    assert description_of(p3.icc_profile) == "nclx primaries 12, transfer 13"
 
 
 def test_primaries_from_an_nclx_box_are_adapted_as_icc_states_srgbs():
