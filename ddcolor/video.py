@@ -103,6 +103,16 @@ def _open_input(source: Path) -> av.container.InputContainer:
     if not container.streams.video:
         container.close()
         raise ValueError("the video file has no video stream (is it an audio file or an image?)")
+    if container.format.name == "image2" or container.format.name.endswith("_pipe"):  # FFmpeg's still-image readers
+        kind = container.format.name.removesuffix("_pipe").upper()
+        container.close()
+        raise ValueError(f"the video file is a still picture ({kind}), not a video; colorize it as a photo")
+    if container.streams.video[0].codec_context is None:
+        container.close()
+        raise ValueError(
+            "the video file's codec cannot be decoded here (FFmpeg has no decoder for it); "
+            "convert it to H.264 (MP4) or VP9 (WebM) first"
+        )
     return container
 
 
@@ -199,6 +209,7 @@ class _Output:
         self.waiting_audio: list[av.Packet] = []
         self.audio_note = "none"
         self.pad = (0, 0)
+        self.last_pts: int | None = None
 
     def start(self, first: av.VideoFrame) -> None:
         """Add the streams (all must exist before anything is written); rotation is known from the first frame."""
@@ -269,15 +280,21 @@ class _Output:
         if any(self.pad):
             bgr = cv2.copyMakeBorder(bgr, 0, self.pad[0], 0, self.pad[1], cv2.BORDER_REPLICATE)
         frame = av.VideoFrame.from_ndarray(bgr, format="bgr24")
-        frame.pts, frame.time_base = source.pts, source.time_base
+        pts = source.pts
+        if pts is not None and self.last_pts is not None and pts <= self.last_pts:
+            pts = self.last_pts + 1  # a repeated time (a damaged or re-cut file): the muxer needs rising times
+        frame.pts, frame.time_base = pts, source.time_base
+        self.last_pts = pts if pts is not None else self.last_pts
         self.container.mux(self.video.encode(frame))
 
     def close(self) -> None:
-        if self.video is not None:
-            self.container.mux(self.video.encode(None))
-            if self.audio_decoder is not None:
-                self._encode_audio(None)
-        self.container.close()
+        try:
+            if self.video is not None:
+                self.container.mux(self.video.encode(None))
+                if self.audio_decoder is not None:
+                    self._encode_audio(None)
+        finally:
+            self.container.close()  # the file is let go even when the last packets fail
 
 
 TRANSFER_LOG = "ddcolor.transfer"

@@ -4,8 +4,11 @@ without crossing cuts, bad files fail clearly; the command line and the Cog pred
 from __future__ import annotations
 
 import logging
+import os
 import statistics
 from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
+from pathlib import Path
 
 import av
 import cv2
@@ -14,6 +17,7 @@ import pytest
 
 from cog_server import data_url, decode_data_url
 from conftest import gradient_photo
+from ddcolor import video
 from ddcolor.cli import main
 from ddcolor.pipeline import Colorizer
 from ddcolor.stabilize import TemporalStabilizer, measure_motion
@@ -162,6 +166,11 @@ def bad_file(tmp_path, kind: str):
     elif kind == "truncated":
         whole = write_video(tmp_path / "whole.mp4", gray_frames(pan(12)), audio=None).read_bytes()
         path.write_bytes(whole[: len(whole) // 2])
+    elif kind == "unknown codec":  # an H.264 MP4 whose codec is named as none this FFmpeg has
+        whole = write_video(tmp_path / "whole.mp4", gray_frames(pan(6)), audio=None).read_bytes()
+        path.write_bytes(whole.replace(b"avc1", b"zzzz"))
+    elif kind == "still picture":
+        path.write_bytes(cv2.imencode(".png", gradient_photo(40, 50))[1].tobytes())
     return path
 
 
@@ -171,17 +180,40 @@ def bad_file(tmp_path, kind: str):
         ("not a video", "cannot be read as a video"),
         ("no video stream", "has no video stream"),
         ("truncated", "is damaged or truncated: its header cannot be read"),
+        ("unknown codec", "codec cannot be decoded here"),
+        ("still picture", r"is a still picture \(PNG\), not a video"),
     ],
 )
 def test_bad_files_fail_with_a_clear_message_naming_no_path_and_leave_nothing_behind(
     tmp_path, tiny_colorizer, kind, message
 ):
     source = bad_file(tmp_path, kind)
-    with pytest.raises(ValueError, match=f"^the video file {message}") as failure:
+    with pytest.raises(ValueError, match=f"^the video file('s)? {message}") as failure:
         colorize_video(tiny_colorizer, source, tmp_path / "out.mp4")
     # The server's temporary file means nothing to the person who sent the video.
     assert source.name not in str(failure.value) and str(tmp_path) not in str(failure.value)
     assert not (tmp_path / "out.mp4").exists()
+
+
+def test_frames_sharing_a_time_are_written_in_order_and_the_output_file_let_go(tmp_path, tiny_colorizer):
+    """A damaged or re-cut file can give two frames one time; MP4's muxer takes only rising times."""
+    source = tmp_path / "repeated.mkv"
+    with av.open(str(source), "w") as container:
+        stream = container.add_stream("ffv1", rate=25)
+        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        stream.time_base = Fraction(1, 1000)
+        for index, (time, gray) in enumerate(zip((0, 40, 40, 80, 120), gray_frames(pan(5)), strict=True)):
+            frame = av.VideoFrame.from_ndarray(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR), format="bgr24")
+            frame.pts, frame.time_base = time, Fraction(1, 1000)
+            container.mux(stream.encode(frame))
+            assert index < 5
+        container.mux(stream.encode(None))
+    report = colorize_video(tiny_colorizer, source, tmp_path / "out.mp4", input_size=64)
+    facts = stream_facts(tmp_path / "out.mp4")
+    assert report.frames == facts["frames"] == 5
+    assert facts["times"] == sorted(set(facts["times"]))  # rising, none dropped
+    held = [Path(f"/proc/self/fd/{fd}").resolve() for fd in os.listdir("/proc/self/fd")]
+    assert tmp_path / "out.mp4" not in held
 
 
 def cut_short(path, share: float):
@@ -269,6 +301,24 @@ def test_colorize_video_command_writes_each_video_with_a_frame_progress_bar(
     err = capsys.readouterr().err
     assert "12/12" in err  # tqdm counts frames
     assert f"{bad}: the video file cannot be read as a video" in err  # the CLI names the file
+
+
+def test_an_unexpected_fault_with_one_video_does_not_lose_the_others(clip, tmp_path, weights_dir, monkeypatch, capsys):
+    monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(weights_dir))
+    first = tmp_path / "first.mp4"
+    first.write_bytes(clip.read_bytes())
+    real = video.colorize_video
+
+    def fail_the_first(colorizer, source, destination, **options):
+        if source.name == "first.mp4":
+            raise RuntimeError("something no one foresaw")
+        return real(colorizer, source, destination, **options)
+
+    monkeypatch.setattr(video, "colorize_video", fail_the_first)
+    options = ["--output", str(tmp_path / "out"), "--model-size", "tiny", "--input-size", "256", "--no-stabilize"]
+    assert main(["colorize-video", str(first), str(clip), *options]) == 1
+    assert stream_facts(tmp_path / "out" / "pan.mp4")["frames"] == 12
+    assert "first.mp4: unexpected error, please report it: RuntimeError" in capsys.readouterr().err
 
 
 def output_video(reply, tmp_path):
