@@ -51,6 +51,8 @@ PNG_BAND_ROWS = 256  # rows per independently compressed band
 # First bytes of the formats people send: such a file that cannot be opened is damaged, not alien.
 _IMAGE_SIGNATURES = (b"\xff\xd8", b"\x89PNG", b"GIF8", b"II*\x00", b"MM\x00*", b"BM")
 READABLE_FORMATS = "JPEG, PNG, WebP, HEIC, AVIF, TIFF, BMP, GIF"
+# ISO media files (`ftyp`) of these brands are pictures (HEIF, AVIF); of any other, videos (MP4, MOV, 3GP).
+_PICTURE_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"mif2", b"msf1", b"avif", b"avis"}
 
 
 @dataclass(frozen=True)
@@ -184,10 +186,13 @@ def decode_image(data: bytes, *, what: str = "image") -> Photo:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValueError(f"the {what} declares more than {MAX_PIXELS / 1e6:.0f} megapixels") from None
     except Image.UnidentifiedImageError:
+        iso_media = data[4:8] == b"ftyp"
+        if (iso_media and data[8:12] not in _PICTURE_BRANDS) or data.startswith(b"\x1a\x45\xdf\xa3"):  # MP4, WebM
+            raise ValueError(f"the {what} file is a video, not a picture; colorize videos with the video predictor")
         if (
             data.startswith(_IMAGE_SIGNATURES)
             or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
-            or data[4:8] == b"ftyp"  # HEIC, AVIF
+            or iso_media  # HEIC, AVIF
         ):
             raise ValueError(f"the {what} file is damaged or truncated (its header cannot be read)") from None
         raise ValueError(f"the {what} is not a picture in a format we can read ({READABLE_FORMATS})") from None
