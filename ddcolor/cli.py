@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from ddcolor.checks import require_range
-from ddcolor.folders import HINTS_SUFFIX, OutputClashError, hints_beside, plan_jobs
+from ddcolor.folders import HINTS_SUFFIX, OutputClashError, hints_beside, plan_jobs, to_write
 from ddcolor.hints import hints_overlay
 from ddcolor.images import OUTPUT_FORMATS, read_image, visible_bgr, write_image
 from ddcolor.network import MODEL_SIZES
@@ -104,6 +104,23 @@ def load_colorizer(args: argparse.Namespace) -> Colorizer:
     )
 
 
+def output_folder_ready(output: Path) -> bool:
+    """Make the output folder; False, with the reason said, where it cannot be one."""
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        print(f"error: --output {output} is a file (or lies under one); give a folder", file=sys.stderr)
+        return False
+    except OSError as error:
+        print(f"error: cannot make the output folder {output}: {error.strerror}", file=sys.stderr)
+        return False
+    return True
+
+
+def unexpected(error: Exception) -> str:
+    return f"unexpected error, please report it: {type(error).__name__}: {error}"
+
+
 def run_colorize(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -129,13 +146,11 @@ def run_colorize(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    args.output.mkdir(parents=True, exist_ok=True)
-    todo = [job for job in jobs if args.overwrite or not job.output.exists()]
-    skipped = len(jobs) - len(todo)
-    if skipped:
-        print(f"skipping {skipped} photo(s) already colorized in {args.output} (use --overwrite to redo them)")
+    if not output_folder_ready(args.output):
+        return 2
+    todo, refused = to_write(jobs, args.overwrite, "photo")
     if not todo:
-        return 0
+        return 1 if refused else 0
     try:
         colorizer = load_colorizer(args)
     except (WeightsNotFoundError, ValueError) as error:
@@ -164,7 +179,7 @@ def run_colorize(args: argparse.Namespace) -> int:
                 failures.append((job.source, str(error)))
             except Exception as error:  # a fault with one photo must not lose the rest of the folder
                 log.debug("%s failed", job.source, exc_info=True)
-                failures.append((job.source, f"unexpected error, please report it: {type(error).__name__}: {error}"))
+                failures.append((job.source, unexpected(error)))
     done = len(todo) - len(failures)
     print(f"colorized {done} photo(s) into {args.output}")
     if failures:
@@ -172,7 +187,7 @@ def run_colorize(args: argparse.Namespace) -> int:
         for source, reason in failures:
             print(f"  {source}: {reason}", file=sys.stderr)
         return 1
-    return 0
+    return 1 if refused else 0
 
 
 def run_colorize_video(args: argparse.Namespace) -> int:
@@ -201,12 +216,11 @@ def run_colorize_video(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    args.output.mkdir(parents=True, exist_ok=True)
-    todo = [job for job in jobs if args.overwrite or not job.output.exists()]
-    if len(todo) < len(jobs):
-        print(f"skipping {len(jobs) - len(todo)} video(s) already colorized (use --overwrite to redo them)")
+    if not output_folder_ready(args.output):
+        return 2
+    todo, refused = to_write(jobs, args.overwrite, "video")
     if not todo:
-        return 0
+        return 1 if refused else 0
     try:
         colorizer = load_colorizer(args)
     except (WeightsNotFoundError, ValueError) as error:
@@ -234,10 +248,13 @@ def run_colorize_video(args: argparse.Namespace) -> int:
                 )
             except ValueError as error:
                 failures.append((job.source, str(error)))
+            except Exception as error:  # a fault with one video must not lose the others
+                log.debug("%s failed", job.source, exc_info=True)
+                failures.append((job.source, unexpected(error)))
     print(f"colorized {len(todo) - len(failures)} video(s) into {args.output}")
     for source, reason in failures:
         print(f"  {source}: {reason}", file=sys.stderr)
-    return 1 if failures else 0
+    return 1 if failures or refused else 0
 
 
 def build_parser() -> argparse.ArgumentParser:

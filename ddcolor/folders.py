@@ -51,7 +51,8 @@ def photos_in(folder: Path, output_dir: Path) -> list[Path]:
     return sorted(
         path
         for path in folder.rglob("*")
-        if path.is_file()
+        if (path.is_file() or path.is_symlink())  # a broken link is listed, to fail with its reason
+        and not path.is_dir()
         and path.suffix.lower() in IMAGE_SUFFIXES
         and not is_hints_file(path)
         and not path.resolve().is_relative_to(results)
@@ -109,3 +110,21 @@ def plan_jobs(inputs: Sequence[Path], output_dir: Path, output_format: str) -> l
             )
         jobs.append(Job(source, output, in_folder))
     return jobs
+
+
+def to_write(jobs: Sequence[Job], overwrite: bool, kind: str) -> tuple[list[Job], int]:
+    """The jobs whose output may be written, and how many were refused; what is left out is said: an
+    existing output is redone only with `overwrite`, and never one beside its own source, where it may
+    be an original (`a.png` beside `a.jpg` colorized into their own folder), not an earlier result."""
+    existing = [job for job in jobs if job.output.exists() or job.output.is_symlink()]
+    beside = [job for job in existing if job.output.parent.resolve() == job.source.parent.resolve()]
+    for job in beside:
+        print(
+            f"not writing {job.output}: it exists beside {job.source.name} and may be an original; "
+            "remove it or give another --output"
+        )
+    kept = [job for job in existing if job not in beside and not overwrite]
+    if kept:
+        print(f"skipping {len(kept)} {kind}(s) already colorized (use --overwrite to redo them)")
+    left_out = {id(job) for job in (*beside, *kept)}
+    return [job for job in jobs if id(job) not in left_out], len(beside)

@@ -183,6 +183,38 @@ def test_a_run_that_would_write_over_an_original_is_refused_before_any_work(tmp_
     assert files_under(scans) == ["a.png"] and (scans / "a.png").read_bytes() == original
 
 
+def test_an_original_beside_a_photo_colorized_into_its_own_folder_is_never_replaced(tmp_path, capsys):
+    """`a.png` beside `a.jpg` may be another scan, not an earlier result: kept, `--overwrite` or not."""
+    scans = tmp_path / "scans"
+    write_gray_photo(scans / "a.jpg", 1)
+    write_gray_photo(scans / "a.png", 2)
+    original = (scans / "a.png").read_bytes()
+    for extra in ([], ["--overwrite"]):
+        assert main(["colorize", str(scans / "a.jpg"), "-o", str(scans), *extra]) == 1  # nothing done: no weights
+        said = capsys.readouterr().out
+        assert f"not writing {scans / 'a.png'}: it exists beside a.jpg and may be an original" in said
+    assert files_under(scans) == ["a.jpg", "a.png"] and (scans / "a.png").read_bytes() == original
+
+
+@pytest.mark.parametrize("command", ["colorize", "colorize-video"])
+def test_an_output_that_is_a_file_is_refused_in_one_line(tmp_path, capsys, command):
+    source, output = tmp_path / "a.jpg", tmp_path / "results"
+    write_gray_photo(source, 1)
+    output.write_text("a file, not a folder")
+    assert main([command, str(source), "-o", str(output)]) == 2
+    assert capsys.readouterr().err == f"error: --output {output} is a file (or lies under one); give a folder\n"
+
+
+def test_a_broken_link_in_a_folder_is_listed_among_the_failures(tmp_path, monkeypatch, capsys, weights_dir):
+    monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(weights_dir))
+    scans = tmp_path / "scans"
+    write_gray_photo(scans / "a.jpg", 1)
+    (scans / "gone.jpg").symlink_to(tmp_path / "moved-away.jpg")
+    assert main(["colorize", str(scans), "-o", str(tmp_path / "out"), *SMALL_RUN]) == 1
+    assert f"{scans / 'gone.jpg'}: cannot read the image file" in capsys.readouterr().err
+    assert files_under(tmp_path / "out") == ["a.png"]
+
+
 @pytest.mark.parametrize("size", [MAX_INPUT_SIZE * 5, 0, -64])
 def test_an_input_size_the_predictor_would_refuse_is_refused_in_one_line(tmp_path, capsys, size):
     photo = tmp_path / "bw.png"
