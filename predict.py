@@ -108,8 +108,8 @@ class Predictor(BasePredictor):
         ),
         hints: Path | None = Input(
             description="Optional color hints: a transparent PNG/WebP of color strokes, or a copy of the photo with "
-            "strokes painted on it. The painted regions take those colors, regions colored the same way follow in "
-            "part, the rest keeps its colors.",
+            "strokes painted on it. The painted regions take those colors, regions colored the same way "
+            "(not the photo's overall tone) follow in part, the rest keeps its colors.",
             default=None,
         ),
     ) -> Path:

@@ -15,9 +15,12 @@ patch, as Zhang et al. 2017 simulate users. Scored: mean CIEDE2000 to the true c
   levin-diff   the same affinity propagating (stroke - automatic), pulled toward zero by mu
                (mu picked as the best of a grid on the tuning photos, so the anchor is fair).
 The hint parameters were tuned on the tuning photos only; the held-out photos are reported apart.
+Then one wrong object, as people use hints: the model colored one object (a SLIC segment of its own
+color) like the photo's dominant tone, and 1, 3 or 10 strokes lie on that object only, painted with its
+true colors; scored inside the object (fixed?) and outside it (left alone?).
 Then the time of apply_hints per megapixel at 1 MP with 50 strokes and at 12 MP.
 
-    .venv/bin/python bench/hints_quality.py [--seeds 2] [--json bench/results/hints_quality.json]
+    .venv/bin/python bench/hints_quality.py [--seeds 2] [--photos NAME_OR_FILE ...] [--json FILE]
 """
 
 from __future__ import annotations
@@ -53,10 +56,17 @@ PATCH = 5
 MU_GRID = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2)
 TARGET_RATIO = 0.9  # hints' mean CIEDE2000 <= 0.9 x the better anchor
 TARGET_SECONDS = {"1 MP, 50 strokes": 0.3, "12 MP, 50 strokes": 2.5}
+OBJECT_STROKES = (1, 3, 10)
+OBJECT_SEEDS = 3
+TARGET_OUTSIDE = 1.0  # one wrong object: mean CIEDE2000 the strokes bring outside it, per part (about the least seen)
 
 
 def load_photo(name: str) -> np.ndarray:
-    bgr = cv2.cvtColor(np.ascontiguousarray(getattr(skdata, name)()[:, :, :3]), cv2.COLOR_RGB2BGR)
+    """A scikit-image photo by name, or any photo file (a part of its own: "other")."""
+    if Path(name).is_file():
+        bgr = cv2.imread(name, cv2.IMREAD_COLOR)
+    else:
+        bgr = cv2.cvtColor(np.ascontiguousarray(getattr(skdata, name)()[:, :, :3]), cv2.COLOR_RGB2BGR)
     scale = (BENCH_PIXELS / (bgr.shape[0] * bgr.shape[1])) ** 0.5
     return cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
 
@@ -106,6 +116,94 @@ def random_hints(truth: np.ndarray, count: int, rng: np.random.Generator) -> np.
         overlay[y : y + PATCH, x : x + PATCH, :3] = to_bgr(fit_to_gamut(mean[None, None].astype(np.float32)))
         overlay[y : y + PATCH, x : x + PATCH, 3] = 255
     return overlay
+
+
+def wrong_object(truth: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(automatic, object mask): one SLIC segment whose own colors differ from the photo's dominant tone
+    (median a, b) given that tone, its texture kept at 0.3; None when no segment has colors of its own."""
+    lab = to_lab(truth)
+    ab = lab[:, :, 1:].copy()
+    segments = slic(cv2.cvtColor(truth, cv2.COLOR_BGR2RGB), n_segments=16, compactness=10, start_label=0)
+    dominant = np.median(ab.reshape(-1, 2), 0)
+    regions = (segments == label for label in np.random.default_rng(seed).permutation(segments.max() + 1))
+    region = next((r for r in regions if 0.03 < r.mean() < 0.25 and np.linalg.norm(ab[r].mean(0) - dominant) > 8), None)
+    if region is None:
+        return None
+    ab[region] = dominant + 0.3 * (ab[region] - ab[region].mean(0))
+    return from_ab(lab[:, :, 0], ab), region
+
+
+def strokes_on(truth: np.ndarray, region: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """`count` 5x5 hints (as `random_hints` paints them) lying wholly inside `region`."""
+    height, width = region.shape
+    lab = to_lab(truth)
+    overlay = np.zeros((height, width, 4), np.uint8)
+    placed = 0
+    for _ in range(5000):
+        y, x = int(rng.integers(0, height - PATCH)), int(rng.integers(0, width - PATCH))
+        if placed == count or not region[y : y + PATCH, x : x + PATCH].all():
+            continue
+        mean = lab[y : y + PATCH, x : x + PATCH].reshape(-1, 3).mean(0)
+        mean[0] = np.clip(mean[0], 30.0, 80.0)
+        overlay[y : y + PATCH, x : x + PATCH, :3] = to_bgr(fit_to_gamut(mean[None, None].astype(np.float32)))
+        overlay[y : y + PATCH, x : x + PATCH, 3] = 255
+        placed += 1
+    return overlay
+
+
+def one_wrong_object(photos: list[str]) -> list[dict]:
+    rows = []
+    for name in photos:
+        truth = load_photo(name)
+        truth_lab = to_lab(truth)
+        for seed in range(OBJECT_SEEDS):
+            if (case := wrong_object(truth, seed)) is None:
+                continue
+            auto, region = case
+            for count in OBJECT_STROKES:
+                hints = strokes_on(truth, region, count, np.random.default_rng(seed * 10 + count))
+                for method, result in (("automatic", auto), ("hints", apply_hints(auto, hints))):
+                    error = deltaE_ciede2000(to_lab(result), truth_lab)
+                    inside, outside = float(error[region].mean()), float(error[~region].mean())
+                    rows.append(
+                        dict(photo=name, seed=seed, strokes=count, method=method, inside=inside, outside=outside)
+                    )
+    return rows
+
+
+def object_means(rows: list[dict], photos: list[str], count: int, method: str) -> tuple[float, float]:
+    chosen = [r for r in rows if r["photo"] in photos and r["strokes"] == count and r["method"] == method]
+    return statistics.mean(r["inside"] for r in chosen), statistics.mean(r["outside"] for r in chosen)
+
+
+def report_object(rows: list[dict], photos_given: list[str]) -> bool:
+    print("\none wrong object (colored like the photo's dominant tone), strokes on it only: mean CIEDE2000")
+    print(f"inside the object, automatic -> hints | outside it (automatic is 0 there); {OBJECT_STROKES} strokes")
+    ok = True
+    names = dict.fromkeys(r["photo"] for r in rows)
+    if left := [p for p in photos_given if p not in names]:
+        print(f"  no segment with colors of its own (left out): {', '.join(Path(p).stem for p in left)}")
+    for label, photos, judged in (*((*part, True) for part in parts_of(rows)), *((n, [n], False) for n in names)):
+        cells = []
+        for count in OBJECT_STROKES:
+            auto, _ = object_means(rows, photos, count, "automatic")
+            inside, outside = object_means(rows, photos, count, "hints")
+            if judged:  # the targets are per part; each photo's figures are shown
+                ok &= outside <= TARGET_OUTSIDE and inside < auto
+            cells.append(f"{auto:5.2f} -> {inside:5.2f} | {outside:4.2f}")
+        print(f"  {Path(label).stem[:21]:>21}: " + "; ".join(cells))
+    print(
+        f"one wrong object targets (outside <= {TARGET_OUTSIDE} per part, inside better than automatic): "
+        f"{'hold' if ok else 'MISSED'}"
+    )
+    return ok
+
+
+def parts_of(rows: list[dict]) -> list[tuple[str, list[str]]]:
+    names = list(dict.fromkeys(r["photo"] for r in rows))
+    other = [n for n in names if n not in TUNING and n not in HELD_OUT]
+    found = [("tuning", [n for n in names if n in TUNING]), ("held-out", [n for n in names if n in HELD_OUT])]
+    return [(part, photos) for part, photos in (*found, ("other", other)) if photos]
 
 
 def levin_affinity(gray: np.ndarray) -> sparse.csr_matrix:
@@ -229,10 +327,7 @@ def mean_of(rows, **match) -> tuple[float, float]:
 def report(figures: dict) -> bool:
     rows, methods = figures["rows"], ("automatic", "hints", "levin", "levin-diff")
     ok = True
-    for part, photos in (("tuning", TUNING), ("held-out", HELD_OUT)):
-        photos = [p for p in photos if any(r["photo"] == p for r in rows)]
-        if not photos:
-            continue
+    for part, photos in parts_of(rows):
         print(f"\n{part} photos ({', '.join(photos)}): mean CIEDE2000 (PSNR gain over automatic, dB)")
         print(f"{'hints':>5} " + "".join(f"{m:>20}" for m in methods) + "   hints/best anchor")
         for count in HINT_COUNTS:
@@ -257,12 +352,12 @@ def report(figures: dict) -> bool:
                 ratio = de["hints"] / min(de["levin"], de["levin-diff"])
                 worse = " !" if de["hints"] >= de["automatic"] else "  "
                 cells.append(" ".join(f"{de[m]:6.2f}" for m in methods) + f"  {ratio:.2f}{worse}")
-            print(f"  {photo:>21} {how:>5}: " + " | ".join(cells))
+            print(f"  {Path(photo).stem[:21]:>21} {how:>5}: " + " | ".join(cells))
         for count in TARGET_COUNTS:  # the target: better than automatic on every photo (mean over its spoils)
             auto, hinted = (mean_of(rows, photo=photo, hints=count, method=m)[0] for m in ("automatic", "hints"))
             ok &= hinted < auto
             print(
-                f"  {photo:>21}   all: {count} hints {hinted:.2f} vs automatic {auto:.2f}"
+                f"  {Path(photo).stem[:21]:>21}   all: {count} hints {hinted:.2f} vs automatic {auto:.2f}"
                 + ("" if hinted < auto else " NOT BETTER THAN AUTOMATIC")
             )
     return ok
@@ -302,8 +397,12 @@ def main() -> None:
     parser.add_argument("--photos", nargs="+", default=[*TUNING, *HELD_OUT])
     parser.add_argument("--runs", type=int, default=5, help="timed runs per speed figure")
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--object-only", action="store_true", help="only the one-wrong-object case (any photos)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
+    if args.object_only:
+        report_object(one_wrong_object(args.photos), args.photos)
+        return
     started = time.perf_counter()
     figures = quality(args.photos, args.seeds)
     seconds = time.perf_counter() - started
@@ -313,6 +412,8 @@ def main() -> None:
         f"\nquality targets (<= {TARGET_RATIO} x best anchor at 10 and 50 hints, better than automatic): "
         f"{'hold' if quality_ok else 'MISSED'}"
     )
+    figures["one wrong object"] = one_wrong_object(args.photos)
+    report_object(figures["one wrong object"], args.photos)
     if not args.no_speed:
         print("\napply_hints time (median, this machine's CPU):")
         figures["seconds"] = speed(args.runs)

@@ -12,7 +12,7 @@ The correction spreads two ways, both at a reduced working size:
   down where the photo is darker than the stroke;
 - in color space, to pixels the automatic result colored like the stroke's pixels (a splat on
   an a-b grid, blurred and read back per pixel), because the same wrong color elsewhere is
-  usually the same mistake.
+  usually the same mistake; but not to a color much of the photo shares (its overall tone).
 Each way carries a confidence that falls to 0 away from the strokes (in the image, or in a-b),
 so untouched regions keep their colors. The working-size correction is applied at full
 resolution through a guided filter's local linear model in the full-resolution L (as
@@ -43,6 +43,7 @@ AB_BIN = 4.0  # a-b grid cell for the color-space spread
 AB_SIGMA = 5.0  # a-b distance over which pixels count as colored "the same way"
 COLOR_REACH = 4.0  # stroke pixels (working size) of one color at which the color confidence reaches 1 - 1/e
 COLOR_WEIGHT = 0.3  # how far the color-space spread is trusted against the image spread
+COMMON_TONE = (0.05, 0.15)  # share of the photo colored like a pixel at which its color-space spread fades, and stops
 GRAY_CHROMA = 10.0  # automatic chroma below which a color is no decision of the model: not spread in color space
 SAME_COLOR = 2.0  # a, b correction below which a stroke asks for no change (a stroke on a right color, uint8 noise)
 GUIDE_RADIUS, GUIDE_EPS = 2, 1e-4  # the full-resolution model of the correction, L scaled to [0, 1]
@@ -78,29 +79,38 @@ def _colorfulness(ab: np.ndarray) -> np.ndarray:
     return np.clip(np.hypot(ab[..., 0], ab[..., 1]) / GRAY_CHROMA - 0.5, 0.0, 1.0)
 
 
+def _ab_lookup(points_ab: np.ndarray, columns: np.ndarray, small_ab: np.ndarray) -> np.ndarray:
+    """`columns` (N, k) of points at a, b `points_ab` (N, 2), summed over a Gaussian of AB_SIGMA in a-b and
+    read back at each working pixel's a, b (h, w, k); a point counts 1 at its own color."""
+    bins = int(np.ceil((AB_MAX - AB_MIN) / AB_BIN)) + 1
+    cells = np.clip(np.rint((points_ab - AB_MIN) / AB_BIN).astype(np.int64), 0, bins - 1)
+    flat = cells[:, 0] * bins + cells[:, 1]
+    grid = np.stack([np.bincount(flat, column, bins * bins) for column in columns.T], axis=1)
+    grid = grid.reshape(bins, bins, -1).astype(np.float32)
+    grid = cv2.GaussianBlur(grid, (0, 0), AB_SIGMA / AB_BIN) * np.float32(2 * np.pi * (AB_SIGMA / AB_BIN) ** 2)
+    coords = (small_ab - AB_MIN) / AB_BIN
+    sliced = cv2.remap(grid, coords[:, :, 1], coords[:, :, 0], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return sliced.reshape(*small_ab.shape[:2], -1)
+
+
 def _color_spread(
     stroke_ab: np.ndarray, weights: np.ndarray, change: np.ndarray, small_ab: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The correction of stroke pixels carried to working pixels of a similar automatic a, b.
 
-    Returns the mean correction (h, w, 2) and its confidence (h, w) in [0, 1].
+    Returns the mean correction (h, w, 2) and its confidence (h, w) in [0, 1]. A color much of the photo
+    shares is its overall tone (a muted result is brown all over), not one object's mistake: there the
+    confidence fades out, so one stroke on it does not tint the whole photo.
     """
-    bins = int(np.ceil((AB_MAX - AB_MIN) / AB_BIN)) + 1
-    cells = np.clip(np.rint((stroke_ab - AB_MIN) / AB_BIN).astype(np.int64), 0, bins - 1)
-    flat = cells[:, 0] * bins + cells[:, 1]
     weights = weights * _colorfulness(stroke_ab)  # grays neither give nor take color-space corrections
-    grid = np.stack(
-        [np.bincount(flat, w, bins * bins) for w in (weights, weights * change[:, 0], weights * change[:, 1])],
-        axis=1,
-    ).reshape(bins, bins, 3)
-    grid = cv2.GaussianBlur(grid.astype(np.float32), (0, 0), AB_SIGMA / AB_BIN) * np.float32(
-        2 * np.pi * (AB_SIGMA / AB_BIN) ** 2
-    )  # peak 1 per stroke pixel, so the weight counts pixels of that color
-    coords = (small_ab - AB_MIN) / AB_BIN
-    sliced = cv2.remap(grid, coords[:, :, 1], coords[:, :, 0], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    sliced = _ab_lookup(stroke_ab, np.column_stack((weights, weights * change[:, 0], weights * change[:, 1])), small_ab)
     weight = sliced[:, :, 0]
     mean = sliced[:, :, 1:] / np.maximum(weight, 1e-6)[:, :, None]
-    return mean, (1.0 - np.exp(-weight / COLOR_REACH)) * _colorfulness(small_ab)
+    pixels = small_ab.reshape(-1, 2)
+    share = _ab_lookup(pixels, np.ones((len(pixels), 1), np.float32), small_ab)[:, :, 0] / len(pixels)
+    fade, stop = COMMON_TONE
+    specific = np.clip((stop - share) / (stop - fade), 0.0, 1.0)
+    return mean, (1.0 - np.exp(-weight / COLOR_REACH)) * _colorfulness(small_ab) * specific
 
 
 def _correction(colorized_bgr: np.ndarray, ys: np.ndarray, xs: np.ndarray, alpha: np.ndarray, change: np.ndarray):

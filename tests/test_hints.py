@@ -20,15 +20,15 @@ from image_files import encode
 RED, BLUE = (30, 40, 220), (200, 90, 20)  # BGR
 
 
-def scene() -> np.ndarray:
-    """An automatic result: greenish ground, a blue disc on the left, a blue disc far right with
+def scene(blue_radius: int = 50, ground: tuple[float, float] = (-15, 15)) -> np.ndarray:
+    """An automatic result: a ground (greenish), a blue disc on the left, a blue disc far right with
     the same automatic color, a yellow disc at the bottom right (all with lightness edges)."""
     lab = np.zeros((240, 480, 3), np.float32)
-    lab[:] = (60, -15, 15)
+    lab[:] = (60, *ground)
     yy, xx = np.mgrid[0:240, 0:480]
     for (cy, cx, r), color in (
-        ((80, 80, 50), (40, 5, -35)),
-        ((80, 400, 50), (40, 5, -35)),
+        ((80, 80, blue_radius), (40, 5, -35)),
+        ((80, 400, blue_radius), (40, 5, -35)),
         ((190, 300, 35), (75, 0, 60)),
     ):
         lab[(yy - cy) ** 2 + (xx - cx) ** 2 < r * r] = color
@@ -97,16 +97,35 @@ def test_painted_pixels_take_the_painted_color_where_rgb_can_show_it():
 def test_a_stroke_recolors_its_region_while_differently_colored_regions_keep_their_colors():
     photo = scene()
     out = apply_hints(photo, strokes(photo.shape, [(slice(70, 90), slice(70, 90), RED)]))
-    left, far_same, yellow = disc(80, 80, 44), disc(80, 400, 44), disc(190, 300, 30)
+    left, yellow = disc(80, 80, 44), disc(190, 300, 30)
     ground = ~disc(80, 80, 56) & ~disc(80, 400, 56) & ~disc(190, 300, 41)
     red = painted_ab(RED)
     before, after = (np.linalg.norm(mean_ab(image, left) - red) for image in (photo, out))
     assert after < 0.3 * before  # the whole stroked disc went most of the way to red
     for region in (yellow, ground):
         assert np.abs(mean_ab(out, region) - mean_ab(photo, region)).max() < 1.0
-    # The far disc the automatic result colored the same way moves toward red too, less surely.
-    moved = np.linalg.norm(mean_ab(photo, far_same) - red) - np.linalg.norm(mean_ab(out, far_same) - red)
-    assert 0.1 * before < moved < after + 0.9 * before
+
+
+def test_a_far_object_the_model_colored_the_same_way_follows_part_of_the_way():
+    photo = scene(blue_radius=25)  # two small blue discs: a color of a few objects, not of the photo
+    out = apply_hints(photo, strokes(photo.shape, [(slice(70, 90), slice(70, 90), RED)]))
+    far_same, red = disc(80, 400, 20), painted_ab(RED)
+    before = np.linalg.norm(mean_ab(photo, far_same) - red)
+    moved = before - np.linalg.norm(mean_ab(out, far_same) - red)
+    assert 0.1 * before < moved < 0.9 * before
+
+
+def test_a_stroke_on_the_photos_overall_tone_does_not_tint_the_rest_of_it():
+    """A muted result is brown all over: one blue stroke on one brown disc used to move every brown pixel."""
+    photo = scene(ground=(8, 20))
+    brown = to_lab(photo)[:, :, 1:][5, 5]
+    photo[disc(80, 80, 50)] = to_bgr(np.float32([[[40, *brown]]]))[0, 0]  # the left disc brown too, darker
+    out = apply_hints(photo, strokes(photo.shape, [(slice(70, 90), slice(70, 90), BLUE)]))
+    away = ~disc(80, 80, 70)
+    moved = np.hypot(*(to_lab(out)[:, :, 1:] - to_lab(photo)[:, :, 1:])[away].T)
+    assert moved.mean() < 1.0 and np.percentile(moved, 99) < 5.0
+    stroked = np.linalg.norm(mean_ab(out, disc(80, 80, 44)) - mean_ab(photo, disc(80, 80, 44)))
+    assert stroked > 20  # the stroke's own disc did change
 
 
 def test_strength_scales_the_change():
