@@ -242,7 +242,8 @@ def _scale_overlay(bgra: np.ndarray, width: int, height: int) -> np.ndarray:
     if bgra.shape[1] <= width:
         return cv2.resize(bgra, (width, height), interpolation=cv2.INTER_NEAREST)
     alpha = bgra[:, :, 3:].astype(np.float32)
-    shrunk = cv2.resize(np.concatenate((bgra[:, :, :3] * alpha, alpha), axis=2), (width, height), cv2.INTER_AREA)
+    premultiplied = np.concatenate((bgra[:, :, :3] * alpha, alpha), axis=2)
+    shrunk = cv2.resize(premultiplied, (width, height), interpolation=cv2.INTER_AREA)
     opacity = shrunk[:, :, 3:]
     colors = shrunk[:, :, :3] / np.maximum(opacity, 1e-6)
     return np.clip(np.concatenate((colors, opacity), axis=2) + 0.5, 0, 255).astype(np.uint8)

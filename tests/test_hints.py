@@ -196,6 +196,17 @@ def test_a_transparent_hints_file_is_the_overlay_and_another_size_of_that_aspect
         assert colors <= {RED, BLUE}  # colors stay pure: never blended with the transparent pixels
 
 
+def test_thin_strokes_on_a_much_larger_layer_survive_its_shrinking_at_part_opacity():
+    """A layer painted at 10x the photo's size with 3-pixel strokes: bilinear shrinking lost them all."""
+    photo = Photo(cv2.cvtColor(scene(), cv2.COLOR_BGR2GRAY))
+    layer = np.zeros((2400, 4800, 4), np.uint8)
+    layer[700:900, 703:706] = (*RED, 255)  # 3 of every 10 pixels of one column band of the photo
+    got = hints_overlay(Photo(layer[:, :, :3], alpha=layer[:, :, 3]), photo)
+    painted = got[:, :, 3] > 0
+    assert painted.sum() == 20 and np.all(np.abs(got[painted, 3].astype(int) - 76) <= 1)  # 3 / 10 of 255
+    assert {tuple(c) for c in got[painted, :3]} == {RED}
+
+
 def test_a_painted_copy_of_the_photo_gives_its_strokes_despite_jpeg_noise():
     gray = cv2.cvtColor(scene(), cv2.COLOR_BGR2GRAY)
     painted = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
