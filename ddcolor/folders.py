@@ -44,10 +44,12 @@ def output_key(path: Path) -> str:
 
 
 def photos_in(folder: Path, output_dir: Path) -> list[Path]:
-    """The image files under `folder` (recursively, sorted), but none under `output_dir`: results
-    written inside the folder they came from (`scans -o scans/colorized`) are no new photos.
-    Hints files are no photos either."""
+    """The image files under `folder` (recursively, sorted), but none under `output_dir` when that lies
+    inside it: results written inside the folder they came from (`scans -o scans/colorized`) are no
+    new photos. (A folder inside the output folder, `scans/1950 -o scans`, is searched whole.) Hints
+    files are no photos either."""
     results = output_dir.resolve()
+    results_inside = results.is_relative_to(folder.resolve())
     return sorted(
         path
         for path in folder.rglob("*")
@@ -55,7 +57,7 @@ def photos_in(folder: Path, output_dir: Path) -> list[Path]:
         and not path.is_dir()
         and path.suffix.lower() in IMAGE_SUFFIXES
         and not is_hints_file(path)
-        and not path.resolve().is_relative_to(results)
+        and not (results_inside and path.resolve().is_relative_to(results))
     )
 
 

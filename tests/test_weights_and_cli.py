@@ -172,6 +172,15 @@ def test_results_inside_the_scanned_folder_are_never_read_back_as_photos(tmp_pat
     assert files_under(out) == ["a.jpg", "a.png", "b.jpg", "b.png"]
 
 
+def test_a_folder_inside_the_output_folder_is_searched_whole(tmp_path, monkeypatch, capsys, weights_dir):
+    monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(weights_dir))
+    scans = tmp_path / "scans"
+    write_gray_photo(scans / "1950" / "img001.jpg", 1)
+    assert main(["colorize", str(scans / "1950"), "-o", str(scans), *SMALL_RUN]) == 0
+    assert "colorized 1 photo(s)" in capsys.readouterr().out
+    assert files_under(scans) == ["1950/img001.jpg", "img001.png"]
+
+
 def test_a_run_that_would_write_over_an_original_is_refused_before_any_work(tmp_path, capsys):
     scans = tmp_path / "scans"
     write_gray_photo(scans / "a.png", 1)
