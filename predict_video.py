@@ -58,7 +58,7 @@ class VideoPredictor(BasePredictor):
         self,
         video: Path = Input(
             description="The video to colorize (MP4, MOV, WebM, MKV, AVI ...): black-and-white or faded. "
-            f"At most {LIMITS.max_seconds:g} s, {LIMITS.max_frames} frames and 4K (3840x2160)."
+            f"At most {LIMITS.max_seconds:g} s, {LIMITS.max_frames} frames and 4K's area (3840x2160) a frame."
         ),
         reference: Path | None = Input(
             description="Optional color photo whose colors should steer every frame (same scene or subject works "
@@ -73,7 +73,7 @@ class VideoPredictor(BasePredictor):
             default=True,
         ),
         output_format: str = Input(
-            description="mp4: H.264, plays everywhere. webm: VP9 with Opus audio.",
+            description="mp4: H.264, plays everywhere. webm: VP9 (audio WebM cannot hold becomes Opus).",
             choices=list(VIDEO_FORMATS),
             default="mp4",
         ),
