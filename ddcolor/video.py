@@ -42,6 +42,8 @@ VIDEO_OPTIONS = {
 AUDIO_COPYABLE = {"mp4": ("aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"), "webm": ("opus", "vorbis")}
 AUDIO_ENCODERS = {"mp4": ("aac", 48_000), "webm": ("libopus", 48_000)}
 DEFAULT_BATCH_SIZE = 4
+# Tags that describe the file's own making (its brand, muxer, length), written anew: not carried over.
+FORMAT_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder", "duration", "handler_name", "vendor_id"}
 # A video is taken for cut short only when it is this far short of what its file declares, in frames
 # and in time: declared counts and lengths are often a frame or two off (rounding, the last frame's
 # duration), and a long variable-rate video's by a few percent.
@@ -190,6 +192,16 @@ def check_limits(container: av.container.InputContainer, limits: VideoLimits) ->
         raise ValueError(f"the video has {stream.frames} frames, over the limit of {limits.max_frames}; cut it first")
 
 
+def _carried_tags(tags: dict[str, str]) -> dict[str, str]:
+    """A file's or stream's tags worth keeping (title, creation time, location, language ...), as for a
+    photo's EXIF: all but those of the file's own making, and no undetermined language."""
+    return {
+        key: value
+        for key, value in tags.items()
+        if key.lower() not in FORMAT_TAGS and not (key == "language" and value == "und")
+    }
+
+
 def _frame_rate(stream: av.video.stream.VideoStream) -> Fraction:
     rate = stream.average_rate or stream.guessed_rate or stream.base_rate
     return Fraction(rate) if rate else Fraction(25)
@@ -200,6 +212,7 @@ class _Output:
 
     def __init__(self, destination: Path, output_format: str, source: av.container.InputContainer) -> None:
         self.container = av.open(str(destination), "w", format=output_format)
+        self.container.metadata.update(_carried_tags(source.metadata))  # title, date, place, comment ...
         self.format = output_format
         self.source_video = source.streams.video[0]
         self.source_audio = source.streams.audio[0] if source.streams.audio else None
@@ -234,6 +247,7 @@ class _Output:
             video.codec_context.sample_aspect_ratio = self.source_video.sample_aspect_ratio
         if first.rotation:
             video.set_display_rotation(first.rotation)
+        video.metadata.update(_carried_tags(self.source_video.metadata))
         self.video = video
         if self.source_audio is not None:
             self._start_audio(self.source_audio)
@@ -245,10 +259,12 @@ class _Output:
         name = source.codec_context.name
         if name in AUDIO_COPYABLE[self.format]:
             self.audio = self.container.add_stream_from_template(source)
+            self.audio.metadata.update(_carried_tags(source.metadata))  # its language, its title
             self.audio_note = f"copied ({name})"
             return
         encoder, rate = AUDIO_ENCODERS[self.format]
         self.audio = self.container.add_stream(encoder, rate=rate)
+        self.audio.metadata.update(_carried_tags(source.metadata))
         layout = source.codec_context.layout.name if source.codec_context.layout else "stereo"
         self.audio.layout = layout
         self.audio_decoder = av.AudioResampler(format=self.audio.codec_context.format.name, layout=layout, rate=rate)

@@ -68,6 +68,31 @@ def test_mp4_keeps_frames_rate_timestamps_size_and_copies_the_audio(clip, tmp_pa
     assert np.abs(colored.astype(int) - colored.mean(axis=2, keepdims=True)).mean() > 1  # not gray any more
 
 
+def tagged_copy(source, destination, tags: dict[str, str], audio_language: str):
+    """The video's packets as they are, in a file that carries `tags` and the audio track's language."""
+    with av.open(str(source)) as original, av.open(str(destination), "w") as copy:
+        copy.metadata.update(tags)
+        streams = {stream.index: copy.add_stream_from_template(stream) for stream in original.streams}
+        for stream in original.streams.audio:
+            streams[stream.index].metadata["language"] = audio_language
+        for packet in original.demux():
+            if packet.dts is not None:
+                packet.stream = streams[packet.stream.index]
+                copy.mux(packet)
+    return destination
+
+
+@pytest.mark.parametrize("output_format", ["mp4", "webm"])
+def test_the_films_title_date_place_and_audio_language_are_kept(clip, tmp_path, tiny_colorizer, output_format):
+    tags = {"title": "Wedding, June 1962", "comment": "grandpa's reel 3", "location": "+48.8584+002.2945/"}
+    source = tagged_copy(clip, tmp_path / "tagged.mp4", tags | {"creation_time": "2001-06-02T14:00:00Z"}, "fra")
+    colorize_video(tiny_colorizer, source, tmp_path / f"out.{output_format}", input_size=64)
+    with av.open(str(tmp_path / f"out.{output_format}")) as result:
+        kept = {key.lower(): value for key, value in result.metadata.items()}
+        assert tags.items() <= kept.items() and kept["creation_time"].startswith("2001-06-02T14:00:00")
+        assert result.streams.audio[0].metadata["language"] == "fra"
+
+
 def test_webm_gets_vp9_and_the_aac_track_re_encoded_to_opus_of_the_same_length(clip, tmp_path, tiny_colorizer):
     report = colorize_video(tiny_colorizer, clip, tmp_path / "out.webm", stabilize=False)
     after = stream_facts(tmp_path / "out.webm")
