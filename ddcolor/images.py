@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import re
 import struct
 import warnings
 import zlib
@@ -61,6 +62,7 @@ class Photo:
     alpha: np.ndarray | None = None  # uint8 (H, W), None when fully opaque
     icc_profile: bytes | None = None  # the file's ICC profile: what its pixel values look like
     exif: bytes | None = None  # the file's EXIF ("Exif\0\0" and a TIFF block), rotation already applied
+    xmp: bytes | None = None  # the file's XMP packet (captions, keywords, people), rotation already applied
 
     @property
     def bgr(self) -> np.ndarray:
@@ -119,6 +121,16 @@ def _exif_of(image: Image.Image) -> bytes | None:
     return None
 
 
+_XMP_THUMBNAILS = re.compile(rb"<xmp:Thumbnails>.*?</xmp:Thumbnails>", re.DOTALL)
+
+
+def _xmp_of(image: Image.Image) -> bytes | None:
+    """The XMP packet to carry (read after turning the photo upright: Pillow's `exif_transpose` takes its
+    orientation out too), without its thumbnails, which show the black-and-white photo."""
+    xmp = image.info.get("xmp")
+    return _XMP_THUMBNAILS.sub(b"", xmp) if isinstance(xmp, bytes) and xmp else None
+
+
 def _pillow_to_photo(image: Image.Image, exif: bytes | None) -> Photo:
     icc_profile = image.info.get("icc_profile") or profile_from_nclx(image.info.get("nclx_profile"))
     if image.mode in ("P", "PA"):
@@ -139,7 +151,7 @@ def _pillow_to_photo(image: Image.Image, exif: bytes | None) -> Photo:
         pixels = np.ascontiguousarray(pixels if pixels.ndim == 2 else pixels[:, :, 0])
     else:
         pixels = cv2.cvtColor(np.ascontiguousarray(pixels[:, :, :3]), cv2.COLOR_RGB2BGR)
-    return Photo(pixels, alpha, icc_profile, exif)
+    return Photo(pixels, alpha, icc_profile, exif, _xmp_of(image))
 
 
 class _Refused(ValueError):
@@ -260,7 +272,7 @@ def check_output_size(size: tuple[int, int], output_format: str) -> None:
 
 def encode_image(photo: Photo, output_format: str) -> bytes:
     """PNG and WebP keep the alpha plane; JPEG has none, so transparent parts go white. Every format
-    carries the photo's color profile and EXIF."""
+    carries the photo's color profile, EXIF and XMP."""
     if output_format not in OUTPUT_FORMATS:
         raise ValueError(f"unknown output format {output_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}")
     check_output_size(photo.size, output_format)
@@ -271,18 +283,28 @@ def encode_image(photo: Photo, output_format: str) -> bytes:
             pixels = (pixels * weight + 255.0 * (1.0 - weight)).round().astype(np.uint8)
         else:
             pixels = np.dstack((pixels, photo.alpha))
-    icc_profile, exif = output_profile(photo.icc_profile), photo.exif
+    metadata = Metadata(output_profile(photo.icc_profile), photo.exif, photo.xmp)
     if output_format == "png":
-        return encode_png(pixels, icc_profile=icc_profile, exif=exif)
+        return encode_png(pixels, metadata=metadata)
     ok, encoded = cv2.imencode("." + output_format, pixels, _ENCODE_PARAMS[output_format])
     if not ok:
         raise ValueError(f"could not encode the result as {output_format}")
     if output_format == "jpg":
-        return _jpeg_with_metadata(encoded.tobytes(), icc_profile, exif)
-    return _webp_with_metadata(encoded.tobytes(), photo.size, icc_profile, exif, alpha=photo.alpha is not None)
+        return _jpeg_with_metadata(encoded.tobytes(), metadata)
+    return _webp_with_metadata(encoded.tobytes(), photo.size, metadata, alpha=photo.alpha is not None)
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What a result file carries besides its pixels."""
+
+    icc_profile: bytes | None = None
+    exif: bytes | None = None
+    xmp: bytes | None = None
 
 
 _EXIF_HEADER = b"Exif\0\0"  # before the TIFF block in JPEG's APP1; PNG and WebP store the TIFF block alone
+_XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\0"  # before the packet in JPEG's APP1
 
 
 _JPEG_MOST_EXIF = 65533  # one APP1 segment: 65535 less its length field
@@ -302,13 +324,16 @@ def _without_bulky_tags(exif: bytes) -> bytes | None:
     return None
 
 
-def _jpeg_with_metadata(data: bytes, icc_profile: bytes | None, exif: bytes | None) -> bytes:
-    """Insert EXIF (APP1) and the ICC profile (APP2, in parts of at most 64 KB) after the JFIF header."""
+def _jpeg_with_metadata(data: bytes, metadata: Metadata) -> bytes:
+    """Insert EXIF and XMP (APP1 each) and the ICC profile (APP2, in parts of at most 64 KB) after the JFIF
+    header. XMP longer than one segment (which would need Adobe's extended XMP) is left out."""
     segments = []
+    icc_profile, exif = metadata.icc_profile, metadata.exif
     if exif and len(exif) > _JPEG_MOST_EXIF:
         exif = _without_bulky_tags(exif)
-    if exif and len(exif) <= _JPEG_MOST_EXIF:
-        segments.append(b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif)
+    for payload in (exif, metadata.xmp and _XMP_HEADER + metadata.xmp):
+        if payload and len(payload) <= _JPEG_MOST_EXIF:
+            segments.append(b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload)
     if icc_profile:
         step = 65519  # a segment's most: 65535 less its length field and the ICC_PROFILE tag, number and count
         parts = [icc_profile[start : start + step] for start in range(0, len(icc_profile), step)]
@@ -322,24 +347,24 @@ def _jpeg_with_metadata(data: bytes, icc_profile: bytes | None, exif: bytes | No
     return data[:start] + b"".join(segments) + data[start:]
 
 
-def _webp_with_metadata(
-    data: bytes, size: tuple[int, int], icc_profile: bytes | None, exif: bytes | None, *, alpha: bool
-) -> bytes:
-    """Rewrite a WebP file in the extended format (VP8X) with ICCP and EXIF chunks around the image."""
-    if not icc_profile and not exif:
+def _webp_with_metadata(data: bytes, size: tuple[int, int], metadata: Metadata, *, alpha: bool) -> bytes:
+    """Rewrite a WebP file in the extended format (VP8X) with ICCP, EXIF and XMP chunks around the image."""
+    icc_profile, exif, xmp = metadata.icc_profile, metadata.exif, metadata.xmp
+    if not icc_profile and not exif and not xmp:
         return data
     chunks, position = [], 12
     while position + 8 <= len(data):
         kind, length = data[position : position + 4], struct.unpack("<I", data[position + 4 : position + 8])[0]
         chunks.append((kind, data[position + 8 : position + 8 + length]))
         position += 8 + length + (length & 1)
-    flags = (0x10 if alpha else 0) | (0x20 if icc_profile else 0) | (0x08 if exif else 0)
+    flags = (0x10 if alpha else 0) | (0x20 if icc_profile else 0) | (0x08 if exif else 0) | (0x04 if xmp else 0)
     if chunks and chunks[0][0] == b"VP8X":
         flags |= chunks.pop(0)[1][0]
     width, height = size
     header = (b"VP8X", bytes((flags, 0, 0, 0)) + (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little"))
     extra_before = [(b"ICCP", icc_profile)] if icc_profile else []
     extra_after = [(b"EXIF", exif.removeprefix(_EXIF_HEADER))] if exif else []
+    extra_after += [(b"XMP ", xmp)] if xmp else []
     body = b"".join(
         kind + struct.pack("<I", len(payload)) + payload + bytes(len(payload) & 1)
         for kind, payload in [header, *extra_before, *chunks, *extra_after]
@@ -355,8 +380,8 @@ def _png_chunk(kind: bytes, *parts: bytes) -> list[bytes]:
     return [struct.pack(">I", sum(map(len, parts))), kind, *parts, struct.pack(">I", crc)]
 
 
-def encode_png(pixels: np.ndarray, *, icc_profile: bytes | None = None, exif: bytes | None = None) -> bytes:
-    """8-bit RGB(A) PNG from BGR(A) pixels, compressed on all cores, with an optional profile and EXIF.
+def encode_png(pixels: np.ndarray, *, metadata: Metadata = Metadata()) -> bytes:
+    """8-bit RGB(A) PNG from BGR(A) pixels, compressed on all cores, with an optional profile, EXIF, XMP.
 
     Compression is most of the time of a large result (about 0.7 s at 12 MP for libpng on one
     core, bench/request_speed.py). Each band of rows is reordered to RGB, given PNG's Sub filter
@@ -381,16 +406,18 @@ def encode_png(pixels: np.ndarray, *, icc_profile: bytes | None = None, exif: by
     checksum = struct.pack(">I", isal_zlib.adler32(rows))
     header = struct.pack(">IIBBBBB", width, height, 8, 6 if channels == 4 else 2, 0, 0, 0)
     zlib_header = b"\x78\x01"  # deflate, fastest level
-    metadata = []
-    if icc_profile:  # a name, a zero, compression method 0 (deflate), the compressed profile
-        metadata += _png_chunk(b"iCCP", b"ICC profile\0\0", zlib.compress(icc_profile))
-    if exif:
-        metadata += _png_chunk(b"eXIf", exif.removeprefix(_EXIF_HEADER))
+    chunks = []
+    if metadata.icc_profile:  # a name, a zero, compression method 0 (deflate), the compressed profile
+        chunks += _png_chunk(b"iCCP", b"ICC profile\0\0", zlib.compress(metadata.icc_profile))
+    if metadata.exif:
+        chunks += _png_chunk(b"eXIf", metadata.exif.removeprefix(_EXIF_HEADER))
+    if metadata.xmp:  # iTXt: its keyword, uncompressed, no language or translated keyword
+        chunks += _png_chunk(b"iTXt", b"XML:com.adobe.xmp\0\0\0\0\0", metadata.xmp)
     return b"".join(
         [
             b"\x89PNG\r\n\x1a\n",
             *_png_chunk(b"IHDR", header),
-            *metadata,
+            *chunks,
             *_png_chunk(b"IDAT", zlib_header, *compressed, checksum),
             *_png_chunk(b"IEND"),
         ]

@@ -200,6 +200,28 @@ def test_a_tiff_scans_description_travels_without_its_file_layout():
     assert not {256, 257, 273, 279} & set(written), "the TIFF's strip offsets and sizes describe another file"
 
 
+FAMILY_XMP = (
+    b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+    b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+    b'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Orientation="6">'
+    b"<dc:subject><rdf:Bag><rdf:li>Grandma</rdf:li><rdf:li>Lake Constance</rdf:li></rdf:Bag></dc:subject>"
+    b'</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+)
+
+
+@pytest.mark.parametrize("output_format", ["png", "jpg", "webp"])
+def test_the_photos_xmp_keywords_travel_without_its_orientation_and_thumbnail(tiny_colorizer, output_format):
+    """Photo managers (digiKam, Lightroom) keep captions, keywords and people in XMP."""
+    scan = saved(cv2.cvtColor(gradient_photo(40, 60), cv2.COLOR_BGR2GRAY), "JPEG", exif=family_exif(), xmp=FAMILY_XMP)
+    result = tiny_colorizer.colorize_photo(decode_image(scan))
+    written = Image.open(io.BytesIO(encode_image(result, output_format)))
+    xmp = written.info["xmp"]
+    assert b"<rdf:li>Grandma</rdf:li><rdf:li>Lake Constance</rdf:li>" in xmp
+    assert b"Orientation" not in xmp, "the rotation is applied; saying it again would turn the result twice"
+    assert b"xmpGImg:image" not in xmp, "its thumbnail shows the black-and-white photo"
+    assert written.size == (40, 60)
+
+
 def test_turning_a_photo_upright_swaps_the_pixel_sizes_its_exif_states():
     exif = Image.Exif()
     exif[ORIENTATION] = 6
