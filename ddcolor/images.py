@@ -201,7 +201,8 @@ def decode_image(data: bytes, *, what: str = "image") -> Photo:
         iso_media = data[4:8] == b"ftyp"
         if (iso_media and data[8:12] not in _PICTURE_BRANDS) or data.startswith(b"\x1a\x45\xdf\xa3"):  # MP4, WebM
             raise ValueError(
-                f"the {what} file is a video, not a picture; colorize videos with the video predictor"
+                f"the {what} file is a video, not a picture"
+                + ("; colorize videos with the video predictor" if what == "image" else "; give a picture")
             ) from None
         if (
             data.startswith(_IMAGE_SIGNATURES)
