@@ -73,7 +73,7 @@ class VideoReport:
     height: int = 0
     rotation: int = 0
     seconds: float = 0.0  # wall-clock time spent
-    audio: str = "none"  # "none", "copied (aac)", "re-encoded aac -> opus"
+    audio: str = "none"  # "none", "copied (aac)", "re-encoded aac -> opus"; one per track, joined by ", "
     padded: bool = False  # odd size padded by one pixel for yuv420p H.264
     scene_cuts: list[int] = field(default_factory=list)
     output_format: str = "mp4"
@@ -207,22 +207,68 @@ def _frame_rate(stream: av.video.stream.VideoStream) -> Fraction:
     return Fraction(rate) if rate else Fraction(25)
 
 
+class _AudioTrack:
+    """One audio track of the output: its packets copied, or re-encoded where the container cannot hold
+    the codec."""
+
+    def __init__(
+        self, container: av.container.OutputContainer, output_format: str, source: av.audio.stream.AudioStream
+    ) -> None:
+        self.container = container
+        name = source.codec_context.name
+        self.resampler: av.audio.resampler.AudioResampler | None = None
+        if name in AUDIO_COPYABLE[output_format]:
+            self.stream = container.add_stream_from_template(source)
+            self.note = f"copied ({name})"
+        else:
+            encoder, rate = AUDIO_ENCODERS[output_format]
+            self.stream = container.add_stream(encoder, rate=rate)
+            layout = source.codec_context.layout.name if source.codec_context.layout else "stereo"
+            self.stream.layout = layout
+            self.resampler = av.AudioResampler(format=self.stream.codec_context.format.name, layout=layout, rate=rate)
+            self.note = f"re-encoded {name} -> {encoder.removeprefix('lib')}"
+            log.info("audio %s: %s cannot hold %s", self.note, output_format.upper(), name)
+        self.stream.metadata.update(_carried_tags(source.metadata))  # its language, its title
+
+    def add(self, packet: av.Packet) -> None:
+        if self.resampler is None:
+            if packet.dts is not None:  # None: a demuxer's empty flush packet
+                packet.stream = self.stream
+                self.container.mux(packet)
+            return
+        for frame in packet.decode():
+            self._encode(frame)
+
+    def _encode(self, frame: av.AudioFrame | None) -> None:
+        for resampled in self.resampler.resample(frame):
+            resampled.pts = None
+            self.container.mux(self.stream.encode(resampled))
+        if frame is None:
+            self.container.mux(self.stream.encode(None))
+
+    def close(self) -> None:
+        if self.resampler is not None:
+            self._encode(None)
+
+
 class _Output:
-    """The output container: a video stream set up from the first frame, and the audio."""
+    """The output container: a video stream set up from the first frame, and every audio track."""
 
     def __init__(self, destination: Path, output_format: str, source: av.container.InputContainer) -> None:
         self.container = av.open(str(destination), "w", format=output_format)
         self.container.metadata.update(_carried_tags(source.metadata))  # title, date, place, comment ...
         self.format = output_format
         self.source_video = source.streams.video[0]
-        self.source_audio = source.streams.audio[0] if source.streams.audio else None
+        self.source_audio = list(source.streams.audio)
         self.video: av.video.stream.VideoStream | None = None
-        self.audio: av.audio.stream.AudioStream | None = None
-        self.audio_decoder: av.audio.resampler.AudioResampler | None = None
+        self.audio: dict[int, _AudioTrack] = {}  # by the source stream's index
         self.waiting_audio: list[av.Packet] = []
-        self.audio_note = "none"
         self.pad = (0, 0)
         self.last_pts: int | None = None
+
+    @property
+    def audio_note(self) -> str:
+        return ", ".join(track.note for track in self.audio.values()) or "none"
 
     def start(self, first: av.VideoFrame) -> None:
         """Add the streams (all must exist before anything is written); rotation is known from the first frame."""
@@ -249,48 +295,16 @@ class _Output:
             video.set_display_rotation(first.rotation)
         video.metadata.update(_carried_tags(self.source_video.metadata))
         self.video = video
-        if self.source_audio is not None:
-            self._start_audio(self.source_audio)
+        self.audio = {source.index: _AudioTrack(self.container, self.format, source) for source in self.source_audio}
         for packet in self.waiting_audio:
             self.add_audio(packet)
         self.waiting_audio.clear()
 
-    def _start_audio(self, source: av.audio.stream.AudioStream) -> None:
-        name = source.codec_context.name
-        if name in AUDIO_COPYABLE[self.format]:
-            self.audio = self.container.add_stream_from_template(source)
-            self.audio.metadata.update(_carried_tags(source.metadata))  # its language, its title
-            self.audio_note = f"copied ({name})"
-            return
-        encoder, rate = AUDIO_ENCODERS[self.format]
-        self.audio = self.container.add_stream(encoder, rate=rate)
-        self.audio.metadata.update(_carried_tags(source.metadata))
-        layout = source.codec_context.layout.name if source.codec_context.layout else "stereo"
-        self.audio.layout = layout
-        self.audio_decoder = av.AudioResampler(format=self.audio.codec_context.format.name, layout=layout, rate=rate)
-        self.audio_note = f"re-encoded {name} -> {encoder.removeprefix('lib')}"
-        log.info("audio %s: %s cannot hold %s", self.audio_note, self.format.upper(), name)
-
     def add_audio(self, packet: av.Packet) -> None:
         if self.video is None:
             self.waiting_audio.append(packet)
-            return
-        if self.audio_decoder is None:
-            if packet.dts is None:  # a demuxer's empty flush packet
-                return
-            packet.stream = self.audio
-            self.container.mux(packet)
-            return
-        for frame in packet.decode():
-            self._encode_audio(frame)
-
-    def _encode_audio(self, frame: av.AudioFrame | None) -> None:
-        frames = self.audio_decoder.resample(frame) if self.audio_decoder is not None else []
-        for resampled in frames:
-            resampled.pts = None
-            self.container.mux(self.audio.encode(resampled))
-        if frame is None:
-            self.container.mux(self.audio.encode(None))
+        else:
+            self.audio[packet.stream.index].add(packet)
 
     def add_video(self, bgr: np.ndarray, source: av.VideoFrame) -> None:
         if any(self.pad):
@@ -307,8 +321,8 @@ class _Output:
         try:
             if self.video is not None:
                 self.container.mux(self.video.encode(None))
-                if self.audio_decoder is not None:
-                    self._encode_audio(None)
+                for track in self.audio.values():
+                    track.close()
         finally:
             self.container.close()  # the file is let go even when the last packets fail
 
@@ -408,9 +422,7 @@ class _Decoded:
         self.reached_seconds: float | None = None  # where the last frame ends, from the first one's start
 
     def __iter__(self) -> Iterator[av.VideoFrame]:
-        streams = [self.container.streams.video[0]]
-        if self.output.source_audio is not None:
-            streams.append(self.output.source_audio)
+        streams = [self.container.streams.video[0], *self.output.source_audio]
         try:
             for packet in self.container.demux(*streams):
                 if packet.stream.type == "audio":

@@ -93,6 +93,38 @@ def test_the_films_title_date_place_and_audio_language_are_kept(clip, tmp_path, 
         assert result.streams.audio[0].metadata["language"] == "fra"
 
 
+def with_two_audio_tracks(source, destination):
+    """The video with its audio track twice, as an English and a French track (a film and its dub)."""
+    with av.open(str(source)) as original, av.open(str(destination), "w") as copy:
+        video = copy.add_stream_from_template(original.streams.video[0])
+        tracks = [copy.add_stream_from_template(original.streams.audio[0]) for _ in range(2)]
+        for track, language in zip(tracks, ("eng", "fra"), strict=True):
+            track.metadata["language"] = language
+        for packet in original.demux():
+            if packet.dts is None:
+                continue
+            for stream in [video] if packet.stream.type == "video" else tracks:
+                twin = av.Packet(bytes(packet))
+                twin.pts, twin.dts, twin.time_base, twin.stream = packet.pts, packet.dts, packet.time_base, stream
+                twin.is_keyframe = packet.is_keyframe
+                copy.mux(twin)
+    return destination
+
+
+@pytest.mark.parametrize("output_format", ["mp4", "webm"])
+def test_every_audio_track_is_kept_with_its_language(clip, tmp_path, tiny_colorizer, output_format):
+    source = with_two_audio_tracks(clip, tmp_path / "dubbed.mp4")
+    report = colorize_video(tiny_colorizer, source, tmp_path / f"out.{output_format}", input_size=64)
+    output = tmp_path / f"out.{output_format}"
+    with av.open(str(output)) as result:
+        assert [track.metadata.get("language") for track in result.streams.audio] == ["eng", "fra"]
+    assert report.audio == ", ".join(["copied (aac)" if output_format == "mp4" else "re-encoded aac -> opus"] * 2)
+    for track in range(2):  # each as long as the video (12 frames at 24 fps)
+        with av.open(str(output)) as result:
+            samples = sum(frame.samples for frame in result.decode(audio=track))
+        assert samples == pytest.approx(48_000 * 12 / 24, rel=0.1)
+
+
 def test_webm_gets_vp9_and_the_aac_track_re_encoded_to_opus_of_the_same_length(clip, tmp_path, tiny_colorizer):
     report = colorize_video(tiny_colorizer, clip, tmp_path / "out.webm", stabilize=False)
     after = stream_facts(tmp_path / "out.webm")
