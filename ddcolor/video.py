@@ -259,7 +259,9 @@ class _Output:
         self.container.metadata.update(_carried_tags(source.metadata))  # title, date, place, comment ...
         self.format = output_format
         self.source_video = source.streams.video[0]
-        self.source_audio = list(source.streams.audio)
+        self.source_audio = [track for track in source.streams.audio if track.codec_context is not None]
+        if unread := len(source.streams.audio) - len(self.source_audio):
+            log.warning("%d audio track(s) in a codec FFmpeg cannot read here: left out", unread)
         self.video: av.video.stream.VideoStream | None = None
         self.audio: dict[int, _AudioTrack] = {}  # by the source stream's index
         self.waiting_audio: list[av.Packet] = []

@@ -125,6 +125,15 @@ def test_every_audio_track_is_kept_with_its_language(clip, tmp_path, tiny_colori
         assert samples == pytest.approx(48_000 * 12 / 24, rel=0.1)
 
 
+def test_an_audio_track_in_a_codec_ffmpeg_cannot_read_is_left_out_and_said(tmp_path, tiny_colorizer, caplog):
+    whole = write_video(tmp_path / "whole.mkv", gray_frames(pan(6)), audio="aac").read_bytes()
+    (tmp_path / "odd sound.mkv").write_bytes(whole.replace(b"A_AAC", b"A_ZZZ"))  # Matroska's codec id, renamed
+    with caplog.at_level(logging.WARNING, logger="ddcolor"):
+        report = colorize_video(tiny_colorizer, tmp_path / "odd sound.mkv", tmp_path / "out.mp4", input_size=64)
+    assert report.frames == 6 and report.audio == "none"
+    assert "1 audio track(s) in a codec FFmpeg cannot read here: left out" in caplog.text
+
+
 def test_webm_gets_vp9_and_the_aac_track_re_encoded_to_opus_of_the_same_length(clip, tmp_path, tiny_colorizer):
     report = colorize_video(tiny_colorizer, clip, tmp_path / "out.webm", stabilize=False)
     after = stream_facts(tmp_path / "out.webm")
