@@ -121,14 +121,23 @@ def _exif_of(image: Image.Image) -> bytes | None:
     return None
 
 
-_XMP_THUMBNAILS = re.compile(rb"<xmp:Thumbnails>.*?</xmp:Thumbnails>", re.DOTALL)
+# What an XMP packet says of the black-and-white file itself, not of the photo: thumbnails of it (under
+# both of Adobe's prefixes), its gray color mode, its pixel sizes (before the turn), and Camera Raw's
+# develop settings (Lightroom would apply a black-and-white conversion to the colorized result).
+_XMP_OF_THE_FILE = (
+    rb"(?:xmp|xap):Thumbnails|photoshop:ColorMode|exif:Pixel[XY]Dimension|tiff:Image(?:Width|Length)|crs:\w+"
+)
+_XMP_ELEMENTS = re.compile(rb"<(" + _XMP_OF_THE_FILE + rb")\b[^>]*?(?:/>|>.*?</\1>)", re.DOTALL)
+_XMP_ATTRIBUTES = re.compile(rb"\s(?:" + _XMP_OF_THE_FILE + rb')="[^"]*"')
 
 
 def _xmp_of(image: Image.Image) -> bytes | None:
-    """The XMP packet to carry (read after turning the photo upright: Pillow's `exif_transpose` takes its
-    orientation out too), without its thumbnails, which show the black-and-white photo."""
+    """The XMP packet to carry: captions, keywords, people. Read after turning the photo upright (Pillow's
+    `exif_transpose` takes its orientation out too), less what describes the black-and-white file."""
     xmp = image.info.get("xmp")
-    return _XMP_THUMBNAILS.sub(b"", xmp) if isinstance(xmp, bytes) and xmp else None
+    if not isinstance(xmp, bytes) or not xmp:
+        return None
+    return _XMP_ATTRIBUTES.sub(b"", _XMP_ELEMENTS.sub(b"", xmp))
 
 
 def _pillow_to_photo(image: Image.Image, exif: bytes | None) -> Photo:
