@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from ddcolor.checks import require_range
-from ddcolor.folders import HINTS_SUFFIX, OutputClashError, hints_beside, plan_jobs, to_write
+from ddcolor.folders import HINTS_SUFFIX, Job, OutputClashError, hints_beside, may_be_original, plan_jobs
 from ddcolor.hints import hints_overlay
 from ddcolor.images import OUTPUT_FORMATS, read_image, visible_bgr, write_image
 from ddcolor.network import MODEL_SIZES
@@ -117,6 +117,29 @@ def output_folder_ready(output: Path) -> bool:
     return True
 
 
+def to_write(jobs: list[Job], output_dir: Path, overwrite: bool, kind: str) -> tuple[list[Job], int]:
+    """The jobs whose output may be written, and how many were refused, each left-out one said: an existing
+    output is redone only with `overwrite`, and never one that may be an original (`may_be_original`)."""
+    todo, refused, skipped = [], 0, 0
+    for job in jobs:
+        if not (job.output.exists() or job.output.is_symlink()):
+            todo.append(job)
+        elif may_be_original(job, output_dir):
+            refused += 1
+            print(
+                f"not writing {job.output}: it exists in the folder of {job.source.name} and may be an original; "
+                "remove it or give another --output",
+                file=sys.stderr,
+            )
+        elif overwrite:
+            todo.append(job)
+        else:
+            skipped += 1
+    if skipped:
+        print(f"skipping {skipped} {kind}(s) already colorized (use --overwrite to redo them)")
+    return todo, refused
+
+
 def unexpected(error: Exception) -> str:
     return f"unexpected error, please report it: {type(error).__name__}: {error}"
 
@@ -148,7 +171,7 @@ def run_colorize(args: argparse.Namespace) -> int:
         return 1
     if not output_folder_ready(args.output):
         return 2
-    todo, refused = to_write(jobs, args.overwrite, "photo")
+    todo, refused = to_write(jobs, args.output, args.overwrite, "photo")
     if not todo:
         return 1 if refused else 0
     try:
@@ -218,7 +241,7 @@ def run_colorize_video(args: argparse.Namespace) -> int:
         return 1
     if not output_folder_ready(args.output):
         return 2
-    todo, refused = to_write(jobs, args.overwrite, "video")
+    todo, refused = to_write(jobs, args.output, args.overwrite, "video")
     if not todo:
         return 1 if refused else 0
     try:

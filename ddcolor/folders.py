@@ -38,6 +38,14 @@ def hints_beside(source: Path) -> Path | None:
     return beside if beside.is_file() else None
 
 
+def resolved(path: Path) -> Path:
+    """The path with its links followed; a link that loops stays as it is, to fail when it is read."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return path.absolute()
+
+
 def output_key(path: Path) -> str:
     """Names that differ only in case are one file on macOS and Windows, so they count as one."""
     return str(path).casefold()
@@ -48,8 +56,8 @@ def photos_in(folder: Path, output_dir: Path) -> list[Path]:
     inside it: results written inside the folder they came from (`scans -o scans/colorized`) are no
     new photos. (A folder inside the output folder, `scans/1950 -o scans`, is searched whole.) Hints
     files are no photos either."""
-    results = output_dir.resolve()
-    results_inside = results.is_relative_to(folder.resolve())
+    results = resolved(output_dir)
+    results_inside = results.is_relative_to(resolved(folder))
     return sorted(
         path
         for path in folder.rglob("*")
@@ -57,7 +65,7 @@ def photos_in(folder: Path, output_dir: Path) -> list[Path]:
         and not path.is_dir()
         and path.suffix.lower() in IMAGE_SUFFIXES
         and not is_hints_file(path)
-        and not (results_inside and path.resolve().is_relative_to(results))
+        and not (results_inside and resolved(path).is_relative_to(results))
     )
 
 
@@ -70,15 +78,15 @@ def found_inputs(inputs: Sequence[Path], output_dir: Path) -> list[tuple[Path, P
     found: dict[Path, tuple[Path, Path, bool]] = {}
     for path in inputs:
         if path.is_dir():
-            if path.resolve() == output_dir.resolve():
+            if resolved(path) == resolved(output_dir):
                 raise OutputClashError(
                     f"the output folder {output_dir} is the input folder {path}: the results would mix with the "
                     f"originals; give another --output, for example {path / 'colorized'}"
                 )
             for source in photos_in(path, output_dir):
-                found.setdefault(source.resolve(), (source, source.parent.relative_to(path), True))
+                found.setdefault(resolved(source), (source, source.parent.relative_to(path), True))
         elif not is_hints_file(path):
-            found.setdefault(path.resolve(), (path, Path(), False))
+            found.setdefault(resolved(path), (path, Path(), False))
     return list(found.values())
 
 
@@ -93,7 +101,7 @@ def plan_jobs(inputs: Sequence[Path], output_dir: Path, output_format: str) -> l
     naming both files, raised before any work; so is an output that would be an input file.
     """
     found = found_inputs(inputs, output_dir)
-    originals = {output_key(source.resolve()) for source, _, _ in found}
+    originals = {output_key(resolved(source)) for source, _, _ in found}
     plain_outputs = [output_dir / subfolder / f"{source.stem}.{output_format}" for source, subfolder, _ in found]
     sharing = Counter(output_key(output) for output in plain_outputs)
     jobs: list[Job] = []
@@ -106,7 +114,7 @@ def plan_jobs(inputs: Sequence[Path], output_dir: Path, output_format: str) -> l
                 f"{other} and {source} would both be colorized into {plain}; rename one, "
                 "or colorize them into separate --output folders"
             )
-        if output_key(output.resolve()) in originals:
+        if output_key(resolved(output)) in originals:
             raise OutputClashError(
                 f"the result for {source} would be written over the input {output}; give another --output"
             )
@@ -114,19 +122,9 @@ def plan_jobs(inputs: Sequence[Path], output_dir: Path, output_format: str) -> l
     return jobs
 
 
-def to_write(jobs: Sequence[Job], overwrite: bool, kind: str) -> tuple[list[Job], int]:
-    """The jobs whose output may be written, and how many were refused; what is left out is said: an
-    existing output is redone only with `overwrite`, and never one beside its own source, where it may
-    be an original (`a.png` beside `a.jpg` colorized into their own folder), not an earlier result."""
-    existing = [job for job in jobs if job.output.exists() or job.output.is_symlink()]
-    beside = [job for job in existing if job.output.parent.resolve() == job.source.parent.resolve()]
-    for job in beside:
-        print(
-            f"not writing {job.output}: it exists beside {job.source.name} and may be an original; "
-            "remove it or give another --output"
-        )
-    kept = [job for job in existing if job not in beside and not overwrite]
-    if kept:
-        print(f"skipping {len(kept)} {kind}(s) already colorized (use --overwrite to redo them)")
-    left_out = {id(job) for job in (*beside, *kept)}
-    return [job for job in jobs if id(job) not in left_out], len(beside)
+def may_be_original(job: Job, output_dir: Path) -> bool:
+    """Whether a file already at the job's output may be an original rather than an earlier result: so when
+    the output folder holds the job's source (`a.png` beside `a.jpg` colorized into their own folder, or
+    `scans/1950 -o scans`); such a file is never replaced."""
+    holds = Path(output_key(resolved(output_dir)))
+    return Path(output_key(resolved(job.source.parent))).is_relative_to(holds)

@@ -179,6 +179,11 @@ def test_a_folder_inside_the_output_folder_is_searched_whole(tmp_path, monkeypat
     assert main(["colorize", str(scans / "1950"), "-o", str(scans), *SMALL_RUN]) == 0
     assert "colorized 1 photo(s)" in capsys.readouterr().out
     assert files_under(scans) == ["1950/img001.jpg", "img001.png"]
+    # Now scans/img001.png might as well be another original scan: never replaced, --overwrite or not.
+    before = (scans / "img001.png").read_bytes()
+    assert main(["colorize", str(scans / "1950"), "-o", str(scans), "--overwrite", *SMALL_RUN]) == 1
+    assert "may be an original" in capsys.readouterr().err
+    assert (scans / "img001.png").read_bytes() == before
 
 
 def test_a_run_that_would_write_over_an_original_is_refused_before_any_work(tmp_path, capsys):
@@ -200,8 +205,8 @@ def test_an_original_beside_a_photo_colorized_into_its_own_folder_is_never_repla
     original = (scans / "a.png").read_bytes()
     for extra in ([], ["--overwrite"]):
         assert main(["colorize", str(scans / "a.jpg"), "-o", str(scans), *extra]) == 1  # nothing done: no weights
-        said = capsys.readouterr().out
-        assert f"not writing {scans / 'a.png'}: it exists beside a.jpg and may be an original" in said
+        said = capsys.readouterr().err
+        assert f"not writing {scans / 'a.png'}: it exists in the folder of a.jpg and may be an original" in said
     assert files_under(scans) == ["a.jpg", "a.png"] and (scans / "a.png").read_bytes() == original
 
 
@@ -214,7 +219,7 @@ def test_an_output_that_is_a_file_is_refused_in_one_line(tmp_path, capsys, comma
     assert capsys.readouterr().err == f"error: --output {output} is a file (or lies under one); give a folder\n"
 
 
-def test_a_broken_link_in_a_folder_is_listed_among_the_failures(tmp_path, monkeypatch, capsys, weights_dir):
+def test_broken_and_looping_links_in_a_folder_are_listed_among_the_failures(tmp_path, monkeypatch, capsys, weights_dir):
     monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(weights_dir))
     scans = tmp_path / "scans"
     write_gray_photo(scans / "a.jpg", 1)
@@ -222,6 +227,10 @@ def test_a_broken_link_in_a_folder_is_listed_among_the_failures(tmp_path, monkey
     assert main(["colorize", str(scans), "-o", str(tmp_path / "out"), *SMALL_RUN]) == 1
     assert f"{scans / 'gone.jpg'}: cannot read the image file" in capsys.readouterr().err
     assert files_under(tmp_path / "out") == ["a.png"]
+    (scans / "gone.jpg").unlink()
+    (scans / "loop.jpg").symlink_to(scans / "loop.jpg")  # a link to itself: resolving it raises
+    assert main(["colorize", str(scans), "-o", str(tmp_path / "out"), "--overwrite", *SMALL_RUN]) == 1
+    assert f"{scans / 'loop.jpg'}: cannot read the image file" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("size", [MAX_INPUT_SIZE * 5, 0, -64])
