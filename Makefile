@@ -36,4 +36,4 @@ serve: $(STAMP)
 		module, name = sys.argv[1].split(":"); module = module.removesuffix(".py"); \
 		path = pathlib.Path(".cog/openapi_schema.json"); path.parent.mkdir(exist_ok=True); \
 		path.write_text(json.dumps(cog_schema.build_openapi_schema(module, name)))' '$(PREDICTOR)'
-	PATH=$(CURDIR)/$(VENV)/bin:$$PATH COG_PREDICT_TYPE_STUB=$(PREDICTOR) $(PY) -m cog.server.http --host 127.0.0.1
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" COG_PREDICT_TYPE_STUB='$(PREDICTOR)' $(PY) -m cog.server.http --host 127.0.0.1

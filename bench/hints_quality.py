@@ -176,7 +176,7 @@ def object_means(rows: list[dict], photos: list[str], count: int, method: str) -
     return statistics.mean(r["inside"] for r in chosen), statistics.mean(r["outside"] for r in chosen)
 
 
-def report_object(rows: list[dict], photos_given: list[str]) -> bool:
+def report_object(rows: list[dict], photos_given: list[str]) -> None:
     print("\none wrong object (colored like the photo's dominant tone), strokes on it only: mean CIEDE2000")
     print(f"inside the object, automatic -> hints | outside it (automatic is 0 there); {OBJECT_STROKES} strokes")
     ok = True
@@ -196,7 +196,6 @@ def report_object(rows: list[dict], photos_given: list[str]) -> bool:
         f"one wrong object targets (outside <= {TARGET_OUTSIDE} per part, inside better than automatic): "
         f"{'hold' if ok else 'MISSED'}"
     )
-    return ok
 
 
 def parts_of(rows: list[dict]) -> list[tuple[str, list[str]]]:

@@ -42,8 +42,10 @@ VIDEO_OPTIONS = {
 AUDIO_COPYABLE = {"mp4": ("aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"), "webm": ("opus", "vorbis")}
 AUDIO_ENCODERS = {"mp4": ("aac", 48_000), "webm": ("libopus", 48_000)}
 DEFAULT_BATCH_SIZE = 4
-# Tags that describe the file's own making (its brand, muxer, length), written anew: not carried over.
+# Tags that describe the file's own making (its brand, muxer, length, mkvmerge's statistics of its
+# streams, a timecode track's start), written anew or wrong for the result: not carried over.
 FORMAT_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder", "duration", "handler_name", "vendor_id"}
+FORMAT_TAGS |= {"bps", "number_of_frames", "number_of_bytes", "timecode"}
 # A video is taken for cut short only when it is this far short of what its file declares, in frames
 # and in time: declared counts and lengths are often a frame or two off (rounding, the last frame's
 # duration), and a long variable-rate video's by a few percent.
@@ -102,13 +104,13 @@ def _open_input(source: Path) -> av.container.InputContainer:
                 f"the video file is damaged or truncated: its header cannot be read ({error.strerror})"
             ) from None
         raise ValueError(f"the video file cannot be read as a video ({error.strerror})") from None
-    if not container.streams.video:
-        container.close()
+    if all(stream.disposition & av.stream.Disposition.attached_pic for stream in container.streams.video):
+        container.close()  # no video at all, or only a song's cover picture
         raise ValueError("the video file has no video stream (is it an audio file or an image?)")
     if container.format.name == "image2" or container.format.name.endswith("_pipe"):  # FFmpeg's still-image readers
         kind = container.format.name.removesuffix("_pipe").upper()
         container.close()
-        raise ValueError(f"the video file is a still picture ({kind}), not a video; colorize it as a photo")
+        raise ValueError(f"the video file is a picture ({kind}), not a video; colorize it as a photo")
     if container.streams.video[0].codec_context is None:
         container.close()
         raise ValueError(
@@ -198,7 +200,9 @@ def _carried_tags(tags: dict[str, str]) -> dict[str, str]:
     return {
         key: value
         for key, value in tags.items()
-        if key.lower() not in FORMAT_TAGS and not (key == "language" and value == "und")
+        if key.lower() not in FORMAT_TAGS
+        and not key.lower().startswith("_statistics_")
+        and not (key == "language" and value == "und")
     }
 
 
@@ -259,8 +263,8 @@ class _Output:
         self.container.metadata.update(_carried_tags(source.metadata))  # title, date, place, comment ...
         self.format = output_format
         self.source_video = source.streams.video[0]
-        self.source_audio = [track for track in source.streams.audio if track.codec_context is not None]
-        if unread := len(source.streams.audio) - len(self.source_audio):
+        self.source_audio_tracks = [track for track in source.streams.audio if track.codec_context is not None]
+        if unread := len(source.streams.audio) - len(self.source_audio_tracks):
             log.warning("%d audio track(s) in a codec FFmpeg cannot read here: left out", unread)
         self.video: av.video.stream.VideoStream | None = None
         self.audio: dict[int, _AudioTrack] = {}  # by the source stream's index
@@ -297,7 +301,9 @@ class _Output:
             video.set_display_rotation(first.rotation)
         video.metadata.update(_carried_tags(self.source_video.metadata))
         self.video = video
-        self.audio = {source.index: _AudioTrack(self.container, self.format, source) for source in self.source_audio}
+        self.audio = {
+            source.index: _AudioTrack(self.container, self.format, source) for source in self.source_audio_tracks
+        }
         for packet in self.waiting_audio:
             self.add_audio(packet)
         self.waiting_audio.clear()
@@ -424,7 +430,7 @@ class _Decoded:
         self.reached_seconds: float | None = None  # where the last frame ends, from the first one's start
 
     def __iter__(self) -> Iterator[av.VideoFrame]:
-        streams = [self.container.streams.video[0], *self.output.source_audio]
+        streams = [self.container.streams.video[0], *self.output.source_audio_tracks]
         try:
             for packet in self.container.demux(*streams):
                 if packet.stream.type == "audio":
