@@ -53,7 +53,9 @@ PNG_BAND_ROWS = 256  # rows per independently compressed band
 _IMAGE_SIGNATURES = (b"\xff\xd8", b"\x89PNG", b"GIF8", b"II*\x00", b"MM\x00*", b"BM")
 READABLE_FORMATS = "JPEG, PNG, WebP, HEIC, AVIF, TIFF, BMP, GIF"
 # ISO media files (`ftyp`) of these brands are pictures (HEIF, AVIF); of any other, videos (MP4, MOV, 3GP).
-_PICTURE_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"mif2", b"msf1", b"avif", b"avis"}
+_PICTURE_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevs", b"mif1", b"mif2", b"msf1"}
+_PICTURE_BRANDS |= {b"avif", b"avis", b"avci", b"avio", b"crx "}  # AVIF, AVC in HEIF, Canon's CR3 raw
+_SOUND_BRANDS = {b"M4A ", b"M4B "}  # music, audio books
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,8 @@ def decode_image(data: bytes, *, what: str = "image") -> Photo:
         raise ValueError(f"the {what} declares more than {MAX_PIXELS / 1e6:.0f} megapixels") from None
     except Image.UnidentifiedImageError:
         iso_media = data[4:8] == b"ftyp"
+        if iso_media and data[8:12] in _SOUND_BRANDS:
+            raise ValueError(f"the {what} file is a sound file, not a picture") from None
         if (iso_media and data[8:12] not in _PICTURE_BRANDS) or data.startswith(b"\x1a\x45\xdf\xa3"):  # MP4, WebM
             raise ValueError(
                 f"the {what} file is a video, not a picture"
