@@ -198,6 +198,8 @@ def decode_image(data: bytes, *, what: str = "image") -> Photo:
                     f"the {what} is {width}x{height} = {width * height / 1e6:.0f} megapixels; "
                     f"the limit is {MAX_PIXELS / 1e6:.0f} megapixels"
                 )
+            if isinstance(image.info.get("xmp"), str):  # a TIFF's XMP tag typed as text: Pillow's EXIF reader
+                image.info["xmp"] = image.info["xmp"].encode()  # takes only bytes, and would lose the photo
             image.load()
             exif = _exif_of(image)
             # A broken EXIF block must not lose the photo: keep it unrotated.

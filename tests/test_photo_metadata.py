@@ -232,6 +232,13 @@ def test_the_photos_xmp_keywords_travel_without_what_describes_the_black_and_whi
     assert written.size == (40, 60)
 
 
+def test_a_tiffs_xmp_typed_as_text_is_kept_and_never_loses_the_photo():
+    tags = ImageFileDirectory_v2()
+    tags[700], tags.tagtype[700] = FAMILY_XMP.decode(), 2  # ASCII, as some scanning software writes it
+    photo = decode_image(saved(np.full((20, 30), 128, np.uint8), "TIFF", tiffinfo=tags))
+    assert b"<rdf:li>Grandma</rdf:li>" in photo.xmp
+
+
 def test_turning_a_photo_upright_swaps_the_pixel_sizes_its_exif_states():
     exif = Image.Exif()
     exif[ORIENTATION] = 6
