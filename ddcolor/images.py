@@ -10,6 +10,7 @@ Anything that is not a readable image raises `ValueError` with a message for a p
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
 import io
@@ -129,7 +130,8 @@ def _exif_of(image: Image.Image) -> bytes | None:
 _XMP_OF_THE_FILE = (
     rb"(?:xmp|xap):Thumbnails|photoshop:ColorMode|exif:Pixel[XY]Dimension|tiff:Image(?:Width|Length)|crs:\w+"
 )
-_XMP_ELEMENTS = re.compile(rb"<(" + _XMP_OF_THE_FILE + rb")\b[^>]*?(?:/>|>.*?</\1>)", re.DOTALL)
+_XMP_OPENING = re.compile(rb"<(" + _XMP_OF_THE_FILE + rb")\b[^<>]*>")
+_XMP_CLOSING = re.compile(rb"</(" + _XMP_OF_THE_FILE + rb")>")
 _XMP_ATTRIBUTES = re.compile(rb"\s(?:" + _XMP_OF_THE_FILE + rb')="[^"]*"')
 
 
@@ -139,7 +141,30 @@ def _xmp_of(image: Image.Image) -> bytes | None:
     xmp = image.info.get("xmp")
     if not isinstance(xmp, bytes) or not xmp:
         return None
-    return _XMP_ATTRIBUTES.sub(b"", _XMP_ELEMENTS.sub(b"", xmp))
+    return _XMP_ATTRIBUTES.sub(b"", _without_elements(xmp))
+
+
+def _without_elements(xmp: bytes) -> bytes:
+    """`xmp` less the `_XMP_OF_THE_FILE` elements, in one pass (a regular expression matching each element
+    to its end tag takes time growing with the square of the packet's size where end tags are missing)."""
+    ends: dict[bytes, list[int]] = {}
+    for closing in _XMP_CLOSING.finditer(xmp):
+        ends.setdefault(closing.group(1), []).append(closing.end())
+    kept, position = [], 0
+    for opening in _XMP_OPENING.finditer(xmp):
+        if opening.start() < position:
+            continue  # inside an element already left out
+        if opening.group(0).endswith(b"/>"):
+            end = opening.end()
+        else:
+            candidates = ends.get(opening.group(1), [])
+            index = bisect.bisect_left(candidates, opening.end())
+            if index == len(candidates):
+                continue  # never closed: not an element to cut
+            end = candidates[index]
+        kept.append(xmp[position : opening.start()])
+        position = end
+    return b"".join(kept) + xmp[position:]
 
 
 def _pillow_to_photo(image: Image.Image, exif: bytes | None) -> Photo:

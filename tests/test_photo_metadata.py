@@ -14,7 +14,7 @@ import numpy as np
 import pillow_heif
 import pytest
 import skimage
-from PIL import ExifTags, Image, ImageCms
+from PIL import ExifTags, Image, ImageCms, PngImagePlugin
 from PIL.TiffImagePlugin import ImageFileDirectory_v2
 
 from conftest import gradient_photo
@@ -200,6 +200,12 @@ def test_a_tiff_scans_description_travels_without_its_file_layout():
     assert not {256, 257, 273, 279} & set(written), "the TIFF's strip offsets and sizes describe another file"
 
 
+def xmp_chunk(packet: bytes):
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", packet.decode())
+    return info
+
+
 FAMILY_XMP = (
     b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
     b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
@@ -230,6 +236,12 @@ def test_the_photos_xmp_keywords_travel_without_what_describes_the_black_and_whi
         assert said not in xmp
     assert b"xmlns:crs" in xmp  # only what was said is gone, the packet's structure kept
     assert written.size == (40, 60)
+
+
+def test_xmp_elements_of_the_file_are_cut_whole_and_unclosed_ones_left_as_they_are():
+    packet = b"<a><crs:Curve><rdf:Seq>1</rdf:Seq></crs:Curve><crs:Flag/><b>kept</b><crs:Open><c>kept too</c></a>"
+    photo = decode_image(saved(np.full((20, 30), 128, np.uint8), "PNG", pnginfo=xmp_chunk(packet)))
+    assert photo.xmp == b"<a><b>kept</b><crs:Open><c>kept too</c></a>"
 
 
 def test_a_tiffs_xmp_typed_as_text_is_kept_and_never_loses_the_photo():
