@@ -127,4 +127,5 @@ def may_be_original(job: Job, output_dir: Path) -> bool:
     the output folder holds the job's source (`a.png` beside `a.jpg` colorized into their own folder, or
     `scans/1950 -o scans`); such a file is never replaced."""
     holds = Path(output_key(resolved(output_dir)))
-    return Path(output_key(resolved(job.source.parent))).is_relative_to(holds)
+    folders = (resolved(job.source.parent), resolved(job.source).parent)  # the link's, and its target's
+    return any(Path(output_key(folder)).is_relative_to(holds) for folder in folders)

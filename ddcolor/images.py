@@ -10,11 +10,9 @@ Anything that is not a readable image raises `ValueError` with a message for a p
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import functools
 import io
-import re
 import struct
 import warnings
 import zlib
@@ -28,6 +26,7 @@ from PIL import Image, ImageOps
 
 from ddcolor.parallel import map_bands
 from ddcolor.profiles import output_profile, profile_from_nclx, to_srgb
+from ddcolor.xmp import carried_xmp
 
 MAX_PIXELS = 50_000_000  # 50 MP: larger than any camera photo, small enough to process safely
 MAX_BYTES = 100 * 1024 * 1024
@@ -55,7 +54,8 @@ _IMAGE_SIGNATURES = (b"\xff\xd8", b"\x89PNG", b"GIF8", b"II*\x00", b"MM\x00*", b
 READABLE_FORMATS = "JPEG, PNG, WebP, HEIC, AVIF, TIFF, BMP, GIF"
 # ISO media files (`ftyp`) of these brands are pictures (HEIF, AVIF); of any other, videos (MP4, MOV, 3GP).
 _PICTURE_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevs", b"mif1", b"mif2", b"msf1"}
-_PICTURE_BRANDS |= {b"avif", b"avis", b"avci", b"avio", b"crx "}  # AVIF, AVC in HEIF, Canon's CR3 raw
+_PICTURE_BRANDS |= {b"avif", b"avis"}
+_OTHER_PICTURE_BRANDS = {b"avci", b"avio", b"crx "}  # AVC in HEIF, Canon's CR3 raw: pictures no decoder here reads
 _SOUND_BRANDS = {b"M4A ", b"M4B "}  # music, audio books
 
 
@@ -124,49 +124,6 @@ def _exif_of(image: Image.Image) -> bytes | None:
     return None
 
 
-# What an XMP packet says of the black-and-white file itself, not of the photo: thumbnails of it (under
-# both of Adobe's prefixes), its gray color mode, its pixel sizes (before the turn), and Camera Raw's
-# develop settings (Lightroom would apply a black-and-white conversion to the colorized result).
-_XMP_OF_THE_FILE = (
-    rb"(?:xmp|xap):Thumbnails|photoshop:ColorMode|exif:Pixel[XY]Dimension|tiff:Image(?:Width|Length)|crs:\w+"
-)
-_XMP_OPENING = re.compile(rb"<(" + _XMP_OF_THE_FILE + rb")\b[^<>]*>")
-_XMP_CLOSING = re.compile(rb"</(" + _XMP_OF_THE_FILE + rb")>")
-_XMP_ATTRIBUTES = re.compile(rb"\s(?:" + _XMP_OF_THE_FILE + rb')="[^"]*"')
-
-
-def _xmp_of(image: Image.Image) -> bytes | None:
-    """The XMP packet to carry: captions, keywords, people. Read after turning the photo upright (Pillow's
-    `exif_transpose` takes its orientation out too), less what describes the black-and-white file."""
-    xmp = image.info.get("xmp")
-    if not isinstance(xmp, bytes) or not xmp:
-        return None
-    return _XMP_ATTRIBUTES.sub(b"", _without_elements(xmp))
-
-
-def _without_elements(xmp: bytes) -> bytes:
-    """`xmp` less the `_XMP_OF_THE_FILE` elements, in one pass (a regular expression matching each element
-    to its end tag takes time growing with the square of the packet's size where end tags are missing)."""
-    ends: dict[bytes, list[int]] = {}
-    for closing in _XMP_CLOSING.finditer(xmp):
-        ends.setdefault(closing.group(1), []).append(closing.end())
-    kept, position = [], 0
-    for opening in _XMP_OPENING.finditer(xmp):
-        if opening.start() < position:
-            continue  # inside an element already left out
-        if opening.group(0).endswith(b"/>"):
-            end = opening.end()
-        else:
-            candidates = ends.get(opening.group(1), [])
-            index = bisect.bisect_left(candidates, opening.end())
-            if index == len(candidates):
-                continue  # never closed: not an element to cut
-            end = candidates[index]
-        kept.append(xmp[position : opening.start()])
-        position = end
-    return b"".join(kept) + xmp[position:]
-
-
 def _pillow_to_photo(image: Image.Image, exif: bytes | None) -> Photo:
     icc_profile = image.info.get("icc_profile") or profile_from_nclx(image.info.get("nclx_profile"))
     if image.mode in ("P", "PA"):
@@ -187,7 +144,8 @@ def _pillow_to_photo(image: Image.Image, exif: bytes | None) -> Photo:
         pixels = np.ascontiguousarray(pixels if pixels.ndim == 2 else pixels[:, :, 0])
     else:
         pixels = cv2.cvtColor(np.ascontiguousarray(pixels[:, :, :3]), cv2.COLOR_RGB2BGR)
-    return Photo(pixels, alpha, icc_profile, exif, _xmp_of(image))
+    xmp = image.info.get("xmp")  # read after turning the photo upright: Pillow takes the turn out of it too
+    return Photo(pixels, alpha, icc_profile, exif, carried_xmp(xmp) if isinstance(xmp, bytes) else None)
 
 
 class _Refused(ValueError):
@@ -223,8 +181,8 @@ def decode_image(data: bytes, *, what: str = "image") -> Photo:
                     f"the {what} is {width}x{height} = {width * height / 1e6:.0f} megapixels; "
                     f"the limit is {MAX_PIXELS / 1e6:.0f} megapixels"
                 )
-            if isinstance(image.info.get("xmp"), str):  # a TIFF's XMP tag typed as text: Pillow's EXIF reader
-                image.info["xmp"] = image.info["xmp"].encode()  # takes only bytes, and would lose the photo
+            if isinstance(image.info.get("xmp"), str):  # a TIFF's XMP tag typed as text, which Pillow decodes as
+                image.info["xmp"] = image.info["xmp"].encode("latin-1")  # Latin-1: its EXIF reader takes bytes
             image.load()
             exif = _exif_of(image)
             # A broken EXIF block must not lose the photo: keep it unrotated.
@@ -239,10 +197,16 @@ def decode_image(data: bytes, *, what: str = "image") -> Photo:
         iso_media = data[4:8] == b"ftyp"
         if iso_media and data[8:12] in _SOUND_BRANDS:
             raise ValueError(f"the {what} file is a sound file, not a picture") from None
+        if iso_media and data[8:12] in _OTHER_PICTURE_BRANDS:
+            raise ValueError(f"the {what} is not a picture in a format we can read ({READABLE_FORMATS})") from None
         if (iso_media and data[8:12] not in _PICTURE_BRANDS) or data.startswith(b"\x1a\x45\xdf\xa3"):  # MP4, WebM
             raise ValueError(
                 f"the {what} file is a video, not a picture"
-                + ("; colorize videos with the video predictor" if what == "image" else "; give a picture")
+                + (
+                    "; colorize it as a video (colorize-video, or the video predictor)"
+                    if what == "image"
+                    else "; give a picture"
+                )
             ) from None
         if (
             data.startswith(_IMAGE_SIGNATURES)

@@ -111,13 +111,18 @@ def _open_input(source: Path) -> av.container.InputContainer:
         kind = container.format.name.removesuffix("_pipe").upper()
         container.close()
         raise ValueError(f"the video file is a picture ({kind}), not a video; colorize it as a photo")
-    if container.streams.video[0].codec_context is None:
+    if _video_stream(container).codec_context is None:
         container.close()
         raise ValueError(
             "the video file's codec cannot be decoded here (FFmpeg has no decoder for it); "
             "convert it to H.264 (MP4) or VP9 (WebM) first"
         )
     return container
+
+
+def _video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream:
+    """The film: the first video stream that is not a cover picture (checked to exist by `_open_input`)."""
+    return next(s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic)
 
 
 def _stream_seconds(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float | None:
@@ -146,7 +151,7 @@ def check_complete(container: av.container.InputContainer, frames: int, reached_
     Both the count and the time must fall short: an MP4 trimmed by its edit list counts the frames
     it hides, and a variable-rate video's count from its length and mean rate is an estimate, but
     both reach their declared end."""
-    stream = container.streams.video[0]
+    stream = _video_stream(container)
     seconds = _declared_seconds(container, stream)
     rate = float(_frame_rate(stream))
     declared = stream.frames or (round(seconds * rate) if seconds is not None else 0)
@@ -180,7 +185,7 @@ def _ffmpeg_errors() -> Iterator[list[str]]:
 
 def check_limits(container: av.container.InputContainer, limits: VideoLimits) -> None:
     """Refuse a video over the limits from its header, before decoding anything."""
-    stream = container.streams.video[0]
+    stream = _video_stream(container)
     width, height = stream.codec_context.width, stream.codec_context.height
     if limits.max_pixels is not None and width * height > limits.max_pixels:
         raise ValueError(
@@ -200,7 +205,7 @@ def _carried_tags(tags: dict[str, str]) -> dict[str, str]:
     return {
         key: value
         for key, value in tags.items()
-        if key.lower() not in FORMAT_TAGS
+        if key.lower().split("-")[0] not in FORMAT_TAGS  # mkvmerge's are also named with a language: BPS-eng
         and not key.lower().startswith("_statistics_")
         and not (key == "language" and value == "und")
     }
@@ -233,8 +238,10 @@ class _AudioTrack:
             self.note = f"re-encoded {name} -> {encoder.removeprefix('lib')}"
             log.info("audio %s: %s cannot hold %s", self.note, output_format.upper(), name)
         self.stream.metadata.update(_carried_tags(source.metadata))  # its language, its title
+        self.packets = 0
 
     def add(self, packet: av.Packet) -> None:
+        self.packets += 1
         if self.resampler is None:
             if packet.dts is not None:  # None: a demuxer's empty flush packet
                 packet.stream = self.stream
@@ -262,7 +269,7 @@ class _Output:
         self.container = av.open(str(destination), "w", format=output_format)
         self.container.metadata.update(_carried_tags(source.metadata))  # title, date, place, comment ...
         self.format = output_format
-        self.source_video = source.streams.video[0]
+        self.source_video = _video_stream(source)
         self.source_audio_tracks = [track for track in source.streams.audio if track.codec_context is not None]
         if unread := len(source.streams.audio) - len(self.source_audio_tracks):
             log.warning("%d audio track(s) in a codec FFmpeg cannot read here: left out", unread)
@@ -274,7 +281,8 @@ class _Output:
 
     @property
     def audio_note(self) -> str:
-        return ", ".join(track.note for track in self.audio.values()) or "none"
+        heard = [track.note for track in self.audio.values() if track.packets]  # the muxer drops an empty track
+        return ", ".join(heard) or "none"
 
     def start(self, first: av.VideoFrame) -> None:
         """Add the streams (all must exist before anything is written); rotation is known from the first frame."""
@@ -430,7 +438,7 @@ class _Decoded:
         self.reached_seconds: float | None = None  # where the last frame ends, from the first one's start
 
     def __iter__(self) -> Iterator[av.VideoFrame]:
-        streams = [self.container.streams.video[0], *self.output.source_audio_tracks]
+        streams = [_video_stream(self.container), *self.output.source_audio_tracks]
         try:
             for packet in self.container.demux(*streams):
                 if packet.stream.type == "audio":
@@ -449,7 +457,7 @@ class _Decoded:
         if frame.time is None:
             return
         self.first_seconds = frame.time if self.first_seconds is None else self.first_seconds
-        stream = self.container.streams.video[0]
+        stream = _video_stream(self.container)
         lasts = float(frame.duration * frame.time_base) if frame.duration else 1 / float(_frame_rate(stream))
         self.reached_seconds = max(self.reached_seconds or 0.0, frame.time + lasts - self.first_seconds)
 
@@ -516,7 +524,7 @@ def _run(
     progress: Progress | None,
     started: float,
 ) -> VideoReport:
-    stream = container.streams.video[0]
+    stream = _video_stream(container)
     stream.thread_type = "AUTO"
     total = stream.frames or None
     report = VideoReport(fps=float(_frame_rate(stream)), output_format=output_format)

@@ -113,6 +113,7 @@ def test_cmyk_jpeg_decodes_to_the_right_colors():
         (b"\0\0\0\x14ftypqt  \0\0\2\0qt  " + bytes(64), "is a video, not a picture"),  # QuickTime
         (b"\0\0\0\x1cftypheic\0\0\0\0mif1heic" + bytes(64), "damaged or truncated"),  # a HEIC cut short
         (b"\0\0\0\x18ftypM4A \0\0\2\0M4A isom" + bytes(64), "is a sound file, not a picture"),
+        (b"\0\0\0\x18ftypcrx \0\0\0\1crx isom" + bytes(64), "not a picture in a format we can read"),  # CR3 raw
     ],
 )
 def test_bad_files_raise_value_error_naming_the_problem(data, message):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import statistics
+import struct
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
@@ -71,6 +72,8 @@ def tagged_copy(source, destination, tags: dict[str, str], audio_language: str):
     with av.open(str(source)) as original, av.open(str(destination), "w") as copy:
         copy.metadata.update(tags)
         streams = {stream.index: copy.add_stream_from_template(stream) for stream in original.streams}
+        for stream in streams.values():
+            stream.metadata["BPS-eng"] = "9999999"  # mkvmerge's statistics, true of this encoding only
         for stream in original.streams.audio:
             streams[stream.index].metadata["language"] = audio_language
         for packet in original.demux():
@@ -93,6 +96,7 @@ def test_the_films_title_date_place_and_audio_language_are_kept(clip, tmp_path, 
         assert tags.items() <= kept.items() and kept["creation_time"].startswith("2001-06-02T14:00:00")
         assert not {"timecode", "_statistics_writing_app"} & kept.keys()
         assert [stream.type for stream in result.streams] == ["video", "audio"]  # no timecode track
+        assert not any(key.lower().startswith("bps") for stream in result.streams for key in stream.metadata)
         assert result.streams.audio[0].metadata["language"] == "fra"
 
 
@@ -135,6 +139,47 @@ def test_an_audio_track_in_a_codec_ffmpeg_cannot_read_is_left_out_and_said(tmp_p
         report = colorize_video(tiny_colorizer, tmp_path / "odd sound.mkv", tmp_path / "out.mp4", input_size=64)
     assert report.frames == 6 and report.audio == "none"
     assert "1 audio track(s) in a codec FFmpeg cannot read here: left out" in caplog.text
+
+
+def mp4_boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
+    """(kind, start, end) of the ISO media boxes between `start` and `end`."""
+    boxes = []
+    while start < end:
+        size, kind = struct.unpack(">I4s", data[start : start + 8])
+        boxes.append((kind, start, start + size))
+        start += size
+    return boxes
+
+
+def with_a_cover_first(film, destination):
+    """The film in an MP4 whose first video stream is a cover picture, as some tools write it. FFmpeg keeps a
+    cover in the metadata box (`udta`), after the tracks; moved before them, it is read as stream 0."""
+    with av.open(str(film)) as original, av.open(str(destination), "w") as copy:
+        video = copy.add_stream_from_template(original.streams.video[0])
+        cover = copy.add_stream("mjpeg", rate=1)
+        cover.width, cover.height, cover.pix_fmt = 32, 32, "yuvj420p"
+        cover.disposition = av.stream.Disposition.attached_pic
+        picture = av.VideoFrame.from_ndarray(np.zeros((32, 32, 3), np.uint8), format="bgr24")
+        copy.mux(cover.encode(picture.reformat(format="yuvj420p")))
+        copy.mux(cover.encode(None))
+        for packet in original.demux(video=0):
+            if packet.dts is not None:
+                packet.stream = video
+                copy.mux(packet)
+    data = destination.read_bytes()
+    _, start, end = next(box for box in mp4_boxes(data, 0, len(data)) if box[0] == b"moov")
+    children = mp4_boxes(data, start + 8, end)
+    ordered = sorted(children, key=lambda box: {b"mvhd": 0, b"udta": 1}.get(box[0], 2))
+    destination.write_bytes(data[: start + 8] + b"".join(data[s:e] for _, s, e in ordered) + data[end:])
+    return destination
+
+
+def test_a_film_whose_first_video_stream_is_its_cover_picture_is_colorized_whole(tmp_path, tiny_colorizer):
+    film = with_a_cover_first(write_video(tmp_path / "film.mp4", gray_frames(pan(6)), audio=None), tmp_path / "c.mp4")
+    with av.open(str(film)) as container:
+        assert container.streams.video[0].disposition & av.stream.Disposition.attached_pic
+    report = colorize_video(tiny_colorizer, film, tmp_path / "out.mp4", input_size=64)
+    assert report.frames == 6 and (report.width, report.height) == (WIDTH, HEIGHT)
 
 
 def test_webm_gets_vp9_and_the_aac_track_re_encoded_to_opus_of_the_same_length(clip, tmp_path, tiny_colorizer):

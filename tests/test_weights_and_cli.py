@@ -172,6 +172,17 @@ def test_results_inside_the_scanned_folder_are_never_read_back_as_photos(tmp_pat
     assert files_under(out) == ["a.jpg", "a.png", "b.jpg", "b.png"]
 
 
+def test_a_photo_given_through_a_link_keeps_the_originals_beside_its_target(tmp_path, capsys):
+    real, links = tmp_path / "real", tmp_path / "links"
+    write_gray_photo(real / "b.jpg", 1)
+    write_gray_photo(real / "b.png", 2)  # another original
+    links.mkdir()
+    (links / "b.jpg").symlink_to(real / "b.jpg")
+    original = (real / "b.png").read_bytes()
+    assert main(["colorize", str(links / "b.jpg"), "-o", str(real), "--overwrite"]) == 1
+    assert "may be an original" in capsys.readouterr().err and (real / "b.png").read_bytes() == original
+
+
 def test_a_folder_inside_the_output_folder_is_searched_whole(tmp_path, monkeypatch, capsys, weights_dir):
     monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(weights_dir))
     scans = tmp_path / "scans"
