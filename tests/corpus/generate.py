@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 import pillow_heif
 import skimage
-from PIL import Image
+from PIL import Image, TiffImagePlugin
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parent.parent)]
@@ -69,6 +69,11 @@ def main() -> None:
     heic = pil_bytes(rgb(30, 40), "HEIF", quality=90)
     dot_gain = Image.open(Path(skimage.__file__).parent / "data" / "page.png").info["icc_profile"]
 
+    # XMP as found in the wild: end tags missing, '>' inside quoted values, a tag never closed.
+    bad_xmp = b'<x:xmpmeta><crs:A v="1>2"><crs:A><crs:B/><dc:subject>kept</dc:subject><crs:C x="' * 50
+    tags = TiffImagePlugin.ImageFileDirectory_v2()
+    tags[700], tags.tagtype[700] = "<x><rdf:li>Zoë</rdf:li></x>".encode(), 1
+    xmp_as_text = pil_bytes(rgb(30, 40), "TIFF", tiffinfo=tags).replace(b"\xbc\x02\x01\x00", b"\xbc\x02\x02\x00")
     files: dict[str, tuple[bytes, list]] = {
         "empty.jpg": (b"", ["error", "empty"]),
         "text-named.jpg": (b"Dear family, here are the photos from 1952.\n", ["error", "not a picture"]),
@@ -122,6 +127,9 @@ def main() -> None:
         "photo.avif": (pil_bytes(rgb(30, 40), "AVIF", quality=90), ["ok", 30, 40, False]),
         "dot-gain-gray.png": (pil_bytes(rgb(30, 40).convert("L"), "PNG", icc_profile=dot_gain), ["ok", 30, 40, False]),
         "broken-icc.png": (pil_bytes(rgb(30, 40), "PNG", icc_profile=b"not a profile" * 20), ["ok", 30, 40, False]),
+        "xmp-malformed.webp": (pil_bytes(rgb(30, 40), "WEBP", xmp=bad_xmp, lossless=True), ["ok", 30, 40, False]),
+        "xmp-as-text.tiff": (xmp_as_text, ["ok", 30, 40, False]),
+        "video-named.jpg": (b"\0\0\0\x20ftypisom\0\0\2\0isomiso2avc1mp41" + bytes(200), ["error", "is a video"]),
     }
     expected = {}
     for name, (data, outcome) in files.items():
