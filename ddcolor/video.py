@@ -433,12 +433,13 @@ class _Decoded:
 
     def __init__(self, container: av.container.InputContainer, output: _Output) -> None:
         self.container, self.output = container, output
+        self.stream = output.source_video
         self.frames = 0
         self.first_seconds: float | None = None
         self.reached_seconds: float | None = None  # where the last frame ends, from the first one's start
 
     def __iter__(self) -> Iterator[av.VideoFrame]:
-        streams = [_video_stream(self.container), *self.output.source_audio_tracks]
+        streams = [self.stream, *self.output.source_audio_tracks]
         try:
             for packet in self.container.demux(*streams):
                 if packet.stream.type == "audio":
@@ -457,8 +458,7 @@ class _Decoded:
         if frame.time is None:
             return
         self.first_seconds = frame.time if self.first_seconds is None else self.first_seconds
-        stream = _video_stream(self.container)
-        lasts = float(frame.duration * frame.time_base) if frame.duration else 1 / float(_frame_rate(stream))
+        lasts = float(frame.duration * frame.time_base) if frame.duration else 1 / float(_frame_rate(self.stream))
         self.reached_seconds = max(self.reached_seconds or 0.0, frame.time + lasts - self.first_seconds)
 
 
