@@ -241,7 +241,7 @@ class _AudioTrack:
         self.packets = 0
 
     def add(self, packet: av.Packet) -> None:
-        self.packets += 1
+        self.packets += packet.size > 0  # not the demuxer's empty flush packet, which every track gets
         if self.resampler is None:
             if packet.dts is not None:  # None: a demuxer's empty flush packet
                 packet.stream = self.stream

@@ -132,6 +132,23 @@ def test_every_audio_track_is_kept_with_its_language(clip, tmp_path, tiny_colori
         assert samples == pytest.approx(48_000 * 12 / 24, rel=0.1)
 
 
+def test_an_empty_audio_track_is_not_reported_as_kept(clip, tmp_path, tiny_colorizer):
+    """MP4's muxer drops a track with no packets; the report says what the result holds."""
+    source = tmp_path / "with an empty track.mkv"
+    with av.open(str(clip)) as original, av.open(str(source), "w") as copy:
+        streams = {stream.index: copy.add_stream_from_template(stream) for stream in original.streams}
+        empty = copy.add_stream("aac", rate=48_000)
+        empty.layout = "stereo"
+        for packet in original.demux():
+            if packet.dts is not None:
+                packet.stream = streams[packet.stream.index]
+                copy.mux(packet)
+    report = colorize_video(tiny_colorizer, source, tmp_path / "out.mp4", input_size=64)
+    with av.open(str(tmp_path / "out.mp4")) as result:
+        assert len(result.streams.audio) == 1
+    assert report.audio == "copied (aac)"
+
+
 def test_an_audio_track_in_a_codec_ffmpeg_cannot_read_is_left_out_and_said(tmp_path, tiny_colorizer, caplog):
     whole = write_video(tmp_path / "whole.mkv", gray_frames(pan(6)), audio="aac").read_bytes()
     (tmp_path / "odd sound.mkv").write_bytes(whole.replace(b"A_AAC", b"A_ZZZ"))  # Matroska's codec id, renamed
