@@ -78,6 +78,15 @@ class Photo:
         return self.pixels.shape[1], self.pixels.shape[0]
 
 
+@dataclass(frozen=True)
+class Metadata:
+    """What a result file carries besides its pixels."""
+
+    icc_profile: bytes | None = None
+    exif: bytes | None = None
+    xmp: bytes | None = None
+
+
 def _to_uint8(pixels: np.ndarray) -> np.ndarray:
     """Scale 16-bit, 32-bit and float pixel values into 0..255.
 
@@ -144,7 +153,7 @@ def _pillow_to_photo(image: Image.Image, exif: bytes | None) -> Photo:
         pixels = np.ascontiguousarray(pixels if pixels.ndim == 2 else pixels[:, :, 0])
     else:
         pixels = cv2.cvtColor(np.ascontiguousarray(pixels[:, :, :3]), cv2.COLOR_RGB2BGR)
-    xmp = image.info.get("xmp")  # read after turning the photo upright: Pillow takes the turn out of it too
+    xmp = image.info.get("xmp")
     return Photo(pixels, alpha, icc_profile, exif, carried_xmp(xmp) if isinstance(xmp, bytes) else None)
 
 
@@ -299,20 +308,11 @@ def encode_image(photo: Photo, output_format: str) -> bytes:
     return _webp_with_metadata(encoded.tobytes(), photo.size, metadata, alpha=photo.alpha is not None)
 
 
-@dataclass(frozen=True)
-class Metadata:
-    """What a result file carries besides its pixels."""
-
-    icc_profile: bytes | None = None
-    exif: bytes | None = None
-    xmp: bytes | None = None
-
-
 _EXIF_HEADER = b"Exif\0\0"  # before the TIFF block in JPEG's APP1; PNG and WebP store the TIFF block alone
 _XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\0"  # before the packet in JPEG's APP1
 
 
-_JPEG_MOST_EXIF = 65533  # one APP1 segment: 65535 less its length field
+_JPEG_MOST_APP1 = 65533  # one APP1 segment: 65535 less its length field
 _BULKY_EXIF_TAGS = (0x927C, 0x9286)  # MakerNote, UserComment: where EXIF grows past what JPEG holds
 
 
@@ -334,10 +334,10 @@ def _jpeg_with_metadata(data: bytes, metadata: Metadata) -> bytes:
     header. XMP longer than one segment (which would need Adobe's extended XMP) is left out."""
     segments = []
     icc_profile, exif = metadata.icc_profile, metadata.exif
-    if exif and len(exif) > _JPEG_MOST_EXIF:
+    if exif and len(exif) > _JPEG_MOST_APP1:
         exif = _without_bulky_tags(exif)
     for payload in (exif, metadata.xmp and _XMP_HEADER + metadata.xmp):
-        if payload and len(payload) <= _JPEG_MOST_EXIF:
+        if payload and len(payload) <= _JPEG_MOST_APP1:
             segments.append(b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload)
     if icc_profile:
         step = 65519  # a segment's most: 65535 less its length field and the ICC_PROFILE tag, number and count
