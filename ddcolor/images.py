@@ -4,7 +4,9 @@ Decoding goes through Pillow, which reads the header before any pixel: the size 
 checked before memory is spent, and EXIF rotation, palettes, CMYK, 16-bit and alpha are all
 handled in one place. Everything the pipeline gets is uint8 BGR, or gray for a gray file (a third
 of the memory, and its lightness comes from a table), plus an optional alpha plane, and the file's
-color profile and EXIF, which the result carries (its date, camera, caption; see `ddcolor.profiles`).
+color profile and EXIF, which the result carries (its date, camera, caption; see `ddcolor.profiles`). A file
+with 16 bits per sample also keeps them (`Photo.deep`; OpenCV reads the color ones, which Pillow cuts to 8),
+and its PNG result is written at 16 bits.
 Anything that is not a readable image raises `ValueError` with a message for a person.
 """
 
@@ -16,7 +18,7 @@ import io
 import struct
 import warnings
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -66,6 +68,9 @@ class Photo:
     icc_profile: bytes | None = None  # the file's ICC profile: what its pixel values look like
     exif: bytes | None = None  # the file's EXIF ("Exif\0\0" and a TIFF block), rotation already applied
     xmp: bytes | None = None  # the file's XMP packet (captions, keywords, people), rotation already applied
+    # The same pixels at 16 bits (uint16, gray or BGR) when the file held finer tones than 8 bits show (a
+    # scan made at 16 bits); `pixels` is then this rounded to 8 bits. A PNG result is written at 16 bits.
+    deep: np.ndarray | None = None
 
     @property
     def bgr(self) -> np.ndarray:
@@ -95,6 +100,8 @@ def _to_uint8(pixels: np.ndarray) -> np.ndarray:
     depth, so there values within 0..255 are taken as 8-bit."""
     if pixels.dtype == np.uint8:
         return pixels
+    if pixels.dtype == np.uint16 and (pixels.ndim == 2 or pixels.shape[2] <= 4):  # x / 257 rounded, on all cores
+        return cv2.convertScaleAbs(pixels, alpha=1 / 257)
     if pixels.dtype == np.bool_:
         return pixels.astype(np.uint8) * 255
     if np.issubdtype(pixels.dtype, np.floating):
@@ -145,7 +152,9 @@ def _pillow_to_photo(image: Image.Image, exif: bytes | None) -> Photo:
         image = image.convert("L")
     if image.mode in ("CMYK", "YCbCr", "LAB", "HSV"):
         image = image.convert("RGB")
-    pixels, alpha = _to_uint8(np.asarray(image)), None
+    samples = np.asarray(image)
+    deep = samples.astype(np.uint16) if samples.dtype.kind == "u" and samples.dtype.itemsize == 2 else None
+    pixels, alpha = _to_uint8(samples), None
     if pixels.ndim == 3 and pixels.shape[2] in (2, 4):
         alpha = np.ascontiguousarray(pixels[:, :, -1])
         alpha = None if alpha.min() == 255 else alpha
@@ -154,7 +163,54 @@ def _pillow_to_photo(image: Image.Image, exif: bytes | None) -> Photo:
     else:
         pixels = cv2.cvtColor(np.ascontiguousarray(pixels[:, :, :3]), cv2.COLOR_RGB2BGR)
     xmp = image.info.get("xmp")
-    return Photo(pixels, alpha, icc_profile, exif, carried_xmp(xmp) if isinstance(xmp, bytes) else None)
+    photo = Photo(pixels, alpha, icc_profile, exif, carried_xmp(xmp) if isinstance(xmp, bytes) else None)
+    return _with_deep(photo, deep) if deep is not None else photo
+
+
+def _color_at_16_bits(image: Image.Image, data: bytes) -> np.ndarray | None:
+    """A 16-bit color PNG or TIFF's samples as stored (uint16 BGR(A) or gray and alpha, before any EXIF turn):
+    Pillow reads gray at 16 bits but color only at 8, keeping each sample's high byte."""
+    if image.mode not in ("RGB", "RGBA", "LA"):
+        return None
+    if image.format == "PNG":
+        sixteen = data[24:25] == b"\x10"  # the bit depth, in IHDR right after the signature and the size
+    elif image.format == "TIFF":
+        sixteen = 16 in tuple(image.tag_v2.get(258, ()))  # BitsPerSample
+    else:
+        return None
+    if not sixteen:
+        return None
+    samples = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    return samples if samples is not None and samples.dtype == np.uint16 else None
+
+
+# How each EXIF orientation turns the stored pixels upright, as Pillow's `exif_transpose` does.
+_UPRIGHT = {
+    2: lambda pixels: pixels[:, ::-1],
+    3: lambda pixels: pixels[::-1, ::-1],
+    4: lambda pixels: pixels[::-1],
+    5: lambda pixels: pixels.swapaxes(0, 1),
+    6: lambda pixels: np.rot90(pixels, -1),
+    7: lambda pixels: np.rot90(pixels, 2).swapaxes(0, 1),
+    8: lambda pixels: np.rot90(pixels, 1),
+}
+
+
+def _with_deep(photo: Photo, samples: np.ndarray) -> Photo:
+    """`photo` with its 16-bit samples (uint16, upright) as `deep`, and its 8-bit pixels rounded from them.
+
+    Kept only where they are the photo Pillow decoded (rounded or cut to 8 bits they are its pixels, a check
+    that also covers the turn) and hold finer tones than 8 bits: a file of 8-bit tones times 257 stays 8-bit."""
+    deep = samples[:, :, 0] if photo.pixels.ndim == 2 and samples.ndim == 3 else samples  # gray and alpha
+    deep = np.ascontiguousarray(deep[:, :, :3] if deep.ndim == 3 else deep)
+    if deep.shape != photo.pixels.shape:
+        return photo
+    pixels = _to_uint8(deep)
+    if not (np.array_equal(pixels, photo.pixels) or np.array_equal(deep >> 8, photo.pixels)):
+        return photo
+    if np.array_equal(deep, pixels.astype(np.uint16) * 257):
+        return replace(photo, pixels=pixels)
+    return replace(photo, pixels=pixels, deep=deep)
 
 
 class _Refused(ValueError):
@@ -194,10 +250,15 @@ def decode_image(data: bytes, *, what: str = "image") -> Photo:
                 image.info["xmp"] = image.info["xmp"].encode("latin-1")  # Latin-1: its EXIF reader takes bytes
             image.load()
             exif = _exif_of(image)
+            color_16 = _color_at_16_bits(image, data)
             # A broken EXIF block must not lose the photo: keep it unrotated.
             with contextlib.suppress(Exception):
+                orientation = image.getexif().get(_ORIENTATION, 1)
                 image = ImageOps.exif_transpose(image)
-            return _pillow_to_photo(image, exif)
+                if color_16 is not None and orientation in _UPRIGHT:
+                    color_16 = _UPRIGHT[orientation](color_16)
+            photo = _pillow_to_photo(image, exif)
+            return _with_deep(photo, color_16) if color_16 is not None else photo
     except _Refused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -291,12 +352,14 @@ def encode_image(photo: Photo, output_format: str) -> bytes:
         raise ValueError(f"unknown output format {output_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}")
     check_output_size(photo.size, output_format)
     pixels = photo.bgr
+    if output_format == "png" and photo.deep is not None:  # PNG holds 16 bits: the scan's finer tones are kept
+        pixels = cv2.cvtColor(photo.deep, cv2.COLOR_GRAY2BGR) if photo.deep.ndim == 2 else photo.deep
     if photo.alpha is not None:
         if output_format == "jpg":
             weight = photo.alpha[:, :, None].astype(np.float32) / 255.0
             pixels = (pixels * weight + 255.0 * (1.0 - weight)).round().astype(np.uint8)
         else:
-            pixels = np.dstack((pixels, photo.alpha))
+            pixels = np.dstack((pixels, photo.alpha.astype(pixels.dtype) * (257 if pixels.dtype == np.uint16 else 1)))
     metadata = Metadata(output_profile(photo.icc_profile), photo.exif, photo.xmp)
     if output_format == "png":
         return encode_png(pixels, metadata=metadata)
@@ -386,7 +449,8 @@ def _png_chunk(kind: bytes, *parts: bytes) -> list[bytes]:
 
 
 def encode_png(pixels: np.ndarray, *, metadata: Metadata = Metadata()) -> bytes:
-    """8-bit RGB(A) PNG from BGR(A) pixels, compressed on all cores, with an optional profile, EXIF, XMP.
+    """RGB(A) PNG from uint8 or uint16 BGR(A) pixels (8 or 16 bits per sample), compressed on all cores, with an
+    optional profile, EXIF, XMP.
 
     Compression is most of the time of a large result (about 0.7 s at 12 MP for libpng on one
     core, bench/request_speed.py). Each band of rows is reordered to RGB, given PNG's Sub filter
@@ -395,21 +459,25 @@ def encode_png(pixels: np.ndarray, *, metadata: Metadata = Metadata()) -> bytes:
     decodes the result.
     """
     height, width, channels = pixels.shape
-    rows = np.empty((height, 1 + width * channels), np.uint8)  # filtered scanlines, kept for the checksum
+    depth = pixels.dtype.itemsize  # bytes per sample
+    step = channels * depth  # bytes per pixel
+    rows = np.empty((height, 1 + width * step), np.uint8)  # filtered scanlines, kept for the checksum
 
     def deflate(band: slice) -> bytes:
         rgb = cv2.cvtColor(pixels[band], cv2.COLOR_BGRA2RGBA if channels == 4 else cv2.COLOR_BGR2RGB)
-        flat, filtered = rgb.reshape(len(rgb), width * channels), rows[band]
-        filtered[:, 0] = 1  # filter type Sub: each byte minus the same channel of the pixel to its left
-        filtered[:, 1 : 1 + channels] = flat[:, :channels]
-        np.subtract(flat[:, channels:], flat[:, :-channels], out=filtered[:, 1 + channels :])
+        if depth == 2:
+            rgb = rgb.astype(">u2")  # PNG's samples are big-endian
+        flat, filtered = rgb.view(np.uint8).reshape(len(rgb), width * step), rows[band]
+        filtered[:, 0] = 1  # filter type Sub: each byte minus the same byte of the pixel to its left
+        filtered[:, 1 : 1 + step] = flat[:, :step]
+        np.subtract(flat[:, step:], flat[:, :-step], out=filtered[:, 1 + step :])
         compressor = isal_zlib.compressobj(PNG_LEVEL, isal_zlib.DEFLATED, -isal_zlib.MAX_WBITS)
         flush = isal_zlib.Z_FINISH if band.stop == height else isal_zlib.Z_SYNC_FLUSH
         return compressor.compress(filtered) + compressor.flush(flush)
 
     compressed = map_bands(height, deflate, PNG_BAND_ROWS)
     checksum = struct.pack(">I", isal_zlib.adler32(rows))
-    header = struct.pack(">IIBBBBB", width, height, 8, 6 if channels == 4 else 2, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", width, height, 8 * depth, 6 if channels == 4 else 2, 0, 0, 0)
     zlib_header = b"\x78\x01"  # deflate, fastest level
     chunks = []
     if metadata.icc_profile:  # a name, a zero, compression method 0 (deflate), the compressed profile

@@ -12,6 +12,8 @@ import functools
 import cv2
 import numpy as np
 
+from ddcolor.parallel import map_bands
+
 AB_MIN, AB_MAX = -128.0, 127.0  # the a, b range of 8-bit Lab; wider values are clamped where colors are made
 
 
@@ -35,6 +37,70 @@ def to_bgr(lab: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     `convertScaleAbs` rounds half to even like numpy's `round`, so this equals
     `(bgr * 255).round().astype(uint8)`, faster."""
     return cv2.convertScaleAbs(cv2.cvtColor(lab, cv2.COLOR_Lab2BGR), dst=out, alpha=255.0)
+
+
+# Linear sRGB (D65) to CIE XYZ over the white point, as OpenCV's Lab conversion takes them, for B, G, R in that
+# order. The lightness of linear RGB is its Y, whose row sums to 1: a gray of one Y has that Y's lightness.
+_BGR_TO_XYZ = np.array(
+    [[0.180423, 0.357580, 0.412453], [0.072169, 0.715160, 0.212671], [0.950227, 0.119193, 0.019334]], np.float32
+) / np.array([[0.950456], [1.0], [1.088754]], np.float32)
+_XYZ_TO_BGR = np.linalg.inv(_BGR_TO_XYZ).astype(np.float32)
+
+
+def _linear(encoded: np.ndarray) -> np.ndarray:
+    """sRGB values in [0, 1] -> linear light."""
+    return np.where(encoded <= 0.04045, encoded / 12.92, ((encoded + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+def _encoded(linear: np.ndarray) -> np.ndarray:
+    """Linear light in [0, 1] -> sRGB values."""
+    return np.where(linear <= 0.0031308, linear * 12.92, 1.055 * np.maximum(linear, 0.0031308) ** (1 / 2.4) - 0.055)
+
+
+@functools.cache
+def _linear_of_16_bits() -> np.ndarray:
+    return _linear(np.arange(65536, dtype=np.float64) / 65535)
+
+
+def _f(t: np.ndarray) -> np.ndarray:
+    return np.where(t > 0.008856, np.cbrt(t), 7.787 * t + 16 / 116).astype(np.float32)
+
+
+def _f_inverse(f: np.ndarray) -> np.ndarray:
+    return np.where(f > 0.206893, f**3, (f - 16 / 116) / 7.787).astype(np.float32)
+
+
+def with_lightness_of(colorized: np.ndarray, deep: np.ndarray) -> np.ndarray:
+    """The a, b of `colorized` (uint8 BGR) on the lightness of `deep`, the same photo at 16 bits (uint16 gray or
+    BGR): uint16 BGR.
+
+    The model and every post-step see an 8-bit copy; a scan made at 16 bits keeps its finer tones (shadows
+    without banding) only if the result is joined to its own lightness again at the end. Computed with the
+    exact formulas rather than OpenCV's float conversions, whose round trip is only good to about 0.2 L: here
+    L is kept to the 16-bit rounding. A color RGB cannot show at that lightness moves toward the gray of the
+    same luminance in linear light until it can, which keeps L exactly and the hue nearly. In bands of rows
+    on all cores."""
+    out = np.empty((*deep.shape[:2], 3), np.uint16)
+    linear_of_8_bits = _linear(np.arange(256, dtype=np.float64) / 255)
+
+    def band(rows: slice) -> None:
+        f = _f(cv2.transform(cv2.LUT(colorized[rows], linear_of_8_bits), _BGR_TO_XYZ))
+        tones = _linear_of_16_bits()[deep[rows]]
+        luminance = tones if tones.ndim == 2 else cv2.transform(tones, _BGR_TO_XYZ[1:2])
+        fy = _f(luminance)
+        xyz = _f_inverse(cv2.merge((fy + f[:, :, 0] - f[:, :, 1], fy, fy - f[:, :, 1] + f[:, :, 2])))
+        bgr = cv2.transform(xyz, _XYZ_TO_BGR)
+        outside = np.flatnonzero(((bgr < 0) | (bgr > 1)).any(axis=-1))
+        if outside.size:  # toward the gray of the same luminance, as far as RGB asks
+            colors, gray = bgr.reshape(-1, 3)[outside], luminance.reshape(-1)[outside, None]
+            off = colors - gray
+            with np.errstate(divide="ignore", invalid="ignore"):
+                room = np.where(off > 0, (1 - gray) / off, np.where(off < 0, -gray / off, np.inf))
+            bgr.reshape(-1, 3)[outside] = gray + off * np.clip(room.min(axis=-1, keepdims=True), 0, 1)
+        out[rows] = np.clip(_encoded(bgr) * 65535 + 0.5, 0, 65535)
+
+    map_bands(deep.shape[0], band)
+    return out
 
 
 @functools.cache

@@ -26,7 +26,7 @@ from torch import nn
 from ddcolor.checkpoint import load_model
 from ddcolor.hints import apply_hints, check_hints
 from ddcolor.images import Photo
-from ddcolor.lab import fit_to_gamut, gray_lightness, to_bgr, to_lab
+from ddcolor.lab import fit_to_gamut, gray_lightness, to_bgr, to_lab, with_lightness_of
 from ddcolor.parallel import map_bands
 from ddcolor.resample import check_upsample, resize_unit_float, upsample_ab
 from ddcolor.saturation import check_saturation, saturate
@@ -358,8 +358,11 @@ class Colorizer:
         return self.colorize_batch([image], hints=None if hints is None else [hints], **options)[0]
 
     def colorize_photo(self, photo: Photo, **options) -> Photo:
-        """Colorize a decoded `Photo`, keeping its alpha plane, color profile and EXIF."""
-        return replace(photo, pixels=self.colorize(photo.pixels, **options))
+        """Colorize a decoded `Photo`, keeping its alpha plane, color profile, EXIF and XMP, and a 16-bit photo's
+        finer tones (`deep`: the result's colors on its own 16-bit lightness)."""
+        colorized = self.colorize(photo.pixels, **options)
+        deep = None if photo.deep is None else with_lightness_of(colorized, photo.deep)
+        return replace(photo, pixels=colorized, deep=deep)
 
     def colorize_batch(
         self,

@@ -12,6 +12,7 @@ from PIL import Image
 from conftest import gradient_photo
 from ddcolor.images import (
     MAX_PIXELS,
+    Metadata,
     Photo,
     decode_image,
     encode_image,
@@ -69,6 +70,34 @@ def test_an_underexposed_sixteen_bit_gray_scan_stays_dark(ext):
     dark = np.tile(np.arange(0, 250, dtype=np.uint16), (10, 1))  # at most 0.4% of the 16-bit scale
     photo = decode_image(encode(dark, ext))
     assert photo.pixels.max() <= 1, "read as 8-bit, its values came out up to 257 times brighter"
+
+
+@pytest.mark.parametrize("ext", [".png", ".tiff"])
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_a_sixteen_bit_scan_keeps_its_sixteen_bits(ext, channels):
+    """Pillow reads 16-bit color at 8 bits; the photo keeps the file's own samples beside its 8-bit pixels."""
+    shape = (30, 40, channels) if channels > 1 else (30, 40)
+    stored = np.random.default_rng(channels).integers(0, 65536, shape, np.uint16)
+    photo = decode_image(encode(stored, ext))
+    assert np.array_equal(photo.deep, stored[:, :, :3] if channels > 1 else stored)
+    assert np.array_equal(photo.pixels, ((photo.deep.astype(int) + 128) // 257).astype(np.uint8))  # rounded, not cut
+    if channels == 4:
+        assert np.array_equal(photo.alpha, (stored[:, :, 3] >> 8).astype(np.uint8))
+
+
+def test_a_sixteen_bit_photo_is_turned_upright_as_its_eight_bits_are():
+    stored = np.random.default_rng(0).integers(0, 65536, (30, 40, 3), np.uint16)  # 40 wide as stored
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 clockwise to view"
+    photo = decode_image(encode_png(stored, metadata=Metadata(exif=exif.tobytes())))
+    assert np.array_equal(photo.deep, cv2.rotate(stored, cv2.ROTATE_90_CLOCKWISE))
+    assert photo.size == (30, 40)
+
+
+def test_a_sixteen_bit_file_of_eight_bit_tones_stays_eight_bit():
+    tones = np.random.default_rng(0).integers(0, 256, (30, 40, 3), np.uint8)
+    photo = decode_image(encode(tones.astype(np.uint16) * 257))
+    assert photo.deep is None and np.array_equal(photo.pixels, tones)
 
 
 def test_a_jpeg_result_keeps_its_colors_at_full_resolution():
@@ -180,3 +209,13 @@ def test_png_compressed_in_parallel_bands_reads_back_exactly_in_libpng_and_pillo
         from_pillow = np.asarray(image)
     conversion = cv2.COLOR_RGBA2BGRA if shape[2] == 4 else cv2.COLOR_RGB2BGR
     assert np.array_equal(cv2.cvtColor(from_pillow.reshape(shape), conversion).reshape(shape), pixels)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (600, 300, 3), (513, 257, 4)])
+def test_a_sixteen_bit_png_reads_back_exactly(shape):
+    pixels = np.random.default_rng(0).integers(0, 65536, shape, dtype=np.uint16)
+    data = encode_png(pixels)
+    assert np.array_equal(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED).reshape(shape), pixels)
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()  # Pillow checks every CRC and the zlib checksum (it keeps 8 of the 16 bits of color)
+        assert image.size == shape[1::-1]

@@ -8,10 +8,12 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from skimage.color import rgb2lab
 from torch import nn
 
 from conftest import gradient_photo
 from ddcolor import Colorizer
+from ddcolor.images import decode_image, encode_image
 from ddcolor.lab import fit_to_gamut, to_bgr, to_lab, unit_float
 from ddcolor.parallel import BAND_ROWS
 from ddcolor.pipeline import DeviceOutOfMemoryError, compose, model_input, round_input_size
@@ -95,6 +97,34 @@ def test_a_vivid_model_color_on_dark_and_bright_pixels_keeps_the_photos_lightnes
     assert np.array_equal(colorizer.colorize(ramp, upsample="nearest"), clipped)  # the official pipeline's parity
     a, b = to_lab(out)[4, 128, 1:]
     assert a > 40 and b > 25, (a, b)  # where RGB shows the color, it is there
+
+
+def exact_lab(bgr: np.ndarray) -> np.ndarray:
+    """Lab by the exact formulas (scikit-image's, in float64), fine enough to see 16-bit tones."""
+    unit = bgr.astype(np.float64) / np.iinfo(bgr.dtype).max
+    return rgb2lab(np.dstack((unit, unit, unit)) if unit.ndim == 2 else unit[:, :, ::-1])
+
+
+@pytest.mark.parametrize("gray", [True, False])
+def test_a_sixteen_bit_scan_comes_back_at_sixteen_bits_with_its_own_lightness(gray):
+    """A smooth 16-bit scan: at 8 bits its tones band (the result's L up to about 0.5 off); joined to its own
+    16-bit lightness at the end, the result keeps it to the 16-bit rounding and takes the colors made."""
+    rows, columns = np.mgrid[0:96, 0:128]
+    tones = 13_000 + 200 * columns + 60 * rows  # L from about 25 to 70
+    scan = tones.astype(np.uint16) if gray else np.dstack((tones, tones + 300, tones - 200)).astype(np.uint16)
+    photo = decode_image(cv2.imencode(".png", scan)[1].tobytes())
+    assert photo.deep is not None and np.array_equal(photo.deep, scan)
+    colorizer = Colorizer(ConstantAB(25.0, 40.0), input_size=64, device="cpu")
+
+    result = colorizer.colorize_photo(photo)
+    written = cv2.imdecode(np.frombuffer(encode_image(result, "png"), np.uint8), cv2.IMREAD_UNCHANGED)
+    assert written.dtype == np.uint16 and written.shape == (96, 128, 3)
+    assert np.abs(exact_lab(written)[..., 0] - exact_lab(scan)[..., 0]).max() < 0.01
+    assert np.abs(exact_lab(result.pixels)[..., 0] - exact_lab(scan)[..., 0]).max() > 0.3  # what 8 bits keep
+    assert np.abs(exact_lab(written)[..., 1:] - exact_lab(result.pixels)[..., 1:]).mean() < 0.5  # the same colors
+    assert np.median(exact_lab(written)[..., 1:], axis=(0, 1)) == pytest.approx((25.0, 40.0), abs=3)
+    for output_format in ("jpg", "webp"):  # they hold 8 bits: the 8-bit result
+        assert cv2.imdecode(np.frombuffer(encode_image(result, output_format), np.uint8), -1).dtype == np.uint8
 
 
 def test_model_is_looked_up_at_call_time():
