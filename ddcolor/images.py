@@ -26,6 +26,7 @@ import numpy as np
 from isal import isal_zlib
 from PIL import Image, ImageOps
 
+from ddcolor.checks import require_choice
 from ddcolor.parallel import map_bands
 from ddcolor.profiles import output_profile, profile_from_nclx, to_srgb
 from ddcolor.xmp import carried_xmp
@@ -154,7 +155,7 @@ def _pillow_to_photo(image: Image.Image, exif: bytes | None) -> Photo:
         image = image.convert("RGB")
     samples = np.asarray(image)
     deep = samples.astype(np.uint16) if samples.dtype.kind == "u" and samples.dtype.itemsize == 2 else None
-    pixels, alpha = _to_uint8(samples), None
+    pixels, alpha = _to_uint8(samples if deep is None else deep), None
     if pixels.ndim == 3 and pixels.shape[2] in (2, 4):
         alpha = np.ascontiguousarray(pixels[:, :, -1])
         alpha = None if alpha.min() == 255 else alpha
@@ -348,8 +349,7 @@ def check_output_size(size: tuple[int, int], output_format: str) -> None:
 def encode_image(photo: Photo, output_format: str) -> bytes:
     """PNG and WebP keep the alpha plane; JPEG has none, so transparent parts go white. Every format
     carries the photo's color profile, EXIF and XMP."""
-    if output_format not in OUTPUT_FORMATS:
-        raise ValueError(f"unknown output format {output_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}")
+    require_choice("output_format", output_format, OUTPUT_FORMATS)
     check_output_size(photo.size, output_format)
     pixels = photo.bgr
     if output_format == "png" and photo.deep is not None:  # PNG holds 16 bits: the scan's finer tones are kept

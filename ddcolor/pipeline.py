@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from ddcolor.checkpoint import load_model
+from ddcolor.checks import require_choice
 from ddcolor.hints import apply_hints, check_hints
 from ddcolor.images import Photo
 from ddcolor.lab import fit_to_gamut, gray_lightness, to_bgr, to_lab, with_lightness_of
@@ -111,8 +112,7 @@ def default_precision(device: torch.device) -> str:
 
 
 def _check_precision(precision: str) -> str:
-    if precision not in PRECISIONS:
-        raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    require_choice("precision", precision, PRECISIONS)
     return precision
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ddcolor.checks import require_choice
 from ddcolor.lab import AB_MAX, AB_MIN, unit_float
 
 UPSAMPLE_MODES = ("nearest", "bilinear", "bicubic")
@@ -55,8 +56,7 @@ def resize_unit_float(image: np.ndarray, size: int) -> np.ndarray:
 
 
 def check_upsample(mode: str) -> str:
-    if mode not in UPSAMPLE_MODES:
-        raise ValueError(f"unknown upsample mode {mode!r}; choose one of {', '.join(UPSAMPLE_MODES)}")
+    require_choice("upsample", mode, UPSAMPLE_MODES)
     return mode
 
 

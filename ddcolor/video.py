@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 import torch
 
+from ddcolor.checks import require_choice
 from ddcolor.lab import to_lab
 from ddcolor.pipeline import DEFAULT_UPSAMPLE, Colorizer, PostSteps, check_input_size, compose, model_input
 from ddcolor.resample import upsample_ab
@@ -486,8 +487,7 @@ def colorize_video(
     started = time.perf_counter()
     source, destination = Path(source), Path(destination)
     output_format = output_format or (destination.suffix.lstrip(".").lower() or "mp4")
-    if output_format not in VIDEO_FORMATS:
-        raise ValueError(f"unknown video format {output_format!r}; choose one of {', '.join(VIDEO_FORMATS)}")
+    require_choice("output_format", output_format, VIDEO_FORMATS)
     size = check_input_size(input_size or colorizer.input_size)
     steps = PostSteps.prepare(
         reference=reference, reference_method=reference_method, reference_strength=reference_strength

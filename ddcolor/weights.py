@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from ddcolor.checks import require_choice
 from ddcolor.network import get_config
 
 log = logging.getLogger(__name__)
@@ -74,18 +75,15 @@ def weights_dir() -> Path:
 
 
 def get_checkpoint(name: str) -> Checkpoint:
-    try:
-        return CHECKPOINTS[name]
-    except KeyError:
-        raise ValueError(f"unknown checkpoint {name!r}; choose one of {', '.join(CHECKPOINTS)}") from None
+    require_choice("checkpoint", name, tuple(CHECKPOINTS))
+    return CHECKPOINTS[name]
 
 
 def checkpoint_for(model_size: str, variant: str = DEFAULT_VARIANT) -> Checkpoint:
     """The checkpoint that colorizes with `model_size` and `variant`; only the large network
     was released in several trainings, so tiny takes only the default variant."""
     get_config(model_size)
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+    require_choice("variant", variant, VARIANTS)
     for checkpoint in CHECKPOINTS.values():
         if checkpoint.model_size == model_size and checkpoint.variant == variant:
             return checkpoint

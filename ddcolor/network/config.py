@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ddcolor.checks import require_choice
+
 
 @dataclass(frozen=True)
 class DDColorConfig:
@@ -32,7 +34,5 @@ MODEL_SIZES: tuple[str, ...] = tuple(CONFIGS)
 
 
 def get_config(model_size: str) -> DDColorConfig:
-    try:
-        return CONFIGS[model_size]
-    except KeyError:
-        raise ValueError(f"unknown model_size {model_size!r}; choose one of {', '.join(MODEL_SIZES)}") from None
+    require_choice("model_size", model_size, MODEL_SIZES)
+    return CONFIGS[model_size]

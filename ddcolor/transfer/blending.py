@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ddcolor.checks import require_range
+from ddcolor.checks import require_choice, require_range
 from ddcolor.guided import EnlargedModel, guided_coefficients
 from ddcolor.lab import AB_MAX, AB_MIN, fit_to_gamut, part_way_to, to_bgr, to_lab
 from ddcolor.parallel import map_bands
@@ -212,8 +212,7 @@ def new_ab_for(target_lab: np.ndarray, reference_lab: np.ndarray, method: str) -
 
 def validate_transfer(reference_bgr: np.ndarray, *, method: str, strength: float) -> np.ndarray:
     """Check the arguments before any expensive work; returns the reference in float Lab."""
-    if method not in TRANSFER_METHODS:
-        raise ValueError(f"unknown transfer method {method!r}; choose one of {', '.join(TRANSFER_METHODS)}")
+    require_choice("method", method, TRANSFER_METHODS)
     require_range("strength", strength, 0.0, 1.0)
     check_bgr(reference_bgr, "reference")
     reference_lab = to_lab(reference_bgr)
