@@ -30,6 +30,7 @@ from ddcolor.lab import to_lab
 from ddcolor.pipeline import DEFAULT_UPSAMPLE, Colorizer, PostSteps, check_input_size, compose, model_input
 from ddcolor.resample import upsample_ab
 from ddcolor.stabilize import Motion, TemporalStabilizer, measure_motion
+from ddcolor.transfer.blending import log as transfer_log
 
 log = logging.getLogger("ddcolor")
 
@@ -344,13 +345,9 @@ class _Output:
             self.container.close()  # the file is let go even when the last packets fail
 
 
-TRANSFER_LOG = "ddcolor.transfer"
-
-
 @contextlib.contextmanager
-def _silenced(logger_name: str, silence: bool) -> Iterator[None]:
-    """Keep `logger_name` quiet while `silence`: a video would log the same line once per frame."""
-    logger = logging.getLogger(logger_name)
+def _silenced(logger: logging.Logger, silence: bool) -> Iterator[None]:
+    """Keep `logger` quiet while `silence`: a video would log the same line once per frame."""
     was_disabled = logger.disabled
     logger.disabled = was_disabled or silence
     try:
@@ -418,7 +415,7 @@ class _FrameColorizer:
         """The reference and the stabilizer (given the frame's gray and its motion) at the working
         size, for frames in order."""
         if self.steps.reference_lab is not None:
-            with _silenced(TRANSFER_LOG, self.frames_done > 0):  # the transfer's line once, not per frame
+            with _silenced(transfer_log, self.frames_done > 0):  # the transfer's line once, not per frame
                 recolored = self.steps.apply(compose(small, ab))
             ab = np.ascontiguousarray(to_lab(recolored).transpose(2, 0, 1)[1:])
         if self.stabilizer is not None and motion is not None:

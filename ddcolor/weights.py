@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from ddcolor.checkpoint import cache_path_for
 from ddcolor.checks import require_choice
 from ddcolor.network import get_config
 
@@ -130,7 +131,7 @@ def verify_checkpoint(checkpoint: Path) -> None:
 def find_checkpoint(name: str, directory: Path | None = None) -> Path | None:
     """The `.pth`, or its safetensors cache alone (an image may ship only that), if present."""
     path = checkpoint_path(name, directory)
-    for candidate in (path, path.with_suffix(".safetensors")):
+    for candidate in (path, cache_path_for(path)):
         if candidate.is_file():
             return candidate
     return None
