@@ -43,6 +43,7 @@ VIDEO_OPTIONS = {
 # Audio codecs each container holds as they are; anything else is re-encoded to the first choice.
 AUDIO_COPYABLE = {"mp4": ("aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"), "webm": ("opus", "vorbis")}
 AUDIO_ENCODERS = {"mp4": ("aac", 48_000), "webm": ("libopus", 48_000)}
+AUDIO_GAP_SECONDS = 0.02  # a hole in re-encoded sound longer than this is kept, as silence
 DEFAULT_BATCH_SIZE = 4
 # Tags that describe the file's own making (its brand, muxer, length, mkvmerge's statistics of its
 # streams, a timecode track's start), written anew or wrong for the result: not carried over.
@@ -218,6 +219,19 @@ def _frame_rate(stream: av.video.stream.VideoStream) -> Fraction:
     return Fraction(rate) if rate else Fraction(25)
 
 
+# FFmpeg's usual layouts by number of channels, for sound whose file names none ("1 channels": PCM in
+# Matroska), which encoders refuse; other counts are mixed to stereo.
+_USUAL_LAYOUTS = {1: "mono", 2: "stereo", 6: "5.1", 8: "7.1"}
+
+
+def _encodable_layout(layout: av.AudioLayout | None) -> str:
+    if layout is None:
+        return "stereo"
+    if layout.name.endswith(" channels"):
+        return _USUAL_LAYOUTS.get(layout.nb_channels, "stereo")
+    return layout.name
+
+
 class _AudioTrack:
     """One audio track of the output: its packets copied, or re-encoded where the container cannot hold
     the codec."""
@@ -234,13 +248,14 @@ class _AudioTrack:
         else:
             encoder, rate = AUDIO_ENCODERS[output_format]
             self.stream = container.add_stream(encoder, rate=rate)
-            layout = source.codec_context.layout.name if source.codec_context.layout else "stereo"
+            layout = _encodable_layout(source.codec_context.layout)
             self.stream.layout = layout
             self.resampler = av.AudioResampler(format=self.stream.codec_context.format.name, layout=layout, rate=rate)
             self.note = f"re-encoded {name} -> {encoder.removeprefix('lib')}"
             log.info("audio %s: %s cannot hold %s", self.note, output_format.upper(), name)
         self.stream.metadata.update(_carried_tags(source.metadata))  # its language, its title
         self.packets = 0
+        self.next_sample: int | None = None  # the time of the next re-encoded sample, in samples
 
     def add(self, packet: av.Packet) -> None:
         self.packets += packet.size > 0  # not the demuxer's empty flush packet, which every track gets
@@ -253,11 +268,34 @@ class _AudioTrack:
             self._encode(frame)
 
     def _encode(self, frame: av.AudioFrame | None) -> None:
+        """Re-encoded sound starts where the source's starts and keeps its gaps (as silence): numbered from 0,
+        a camera MOV's sound that begins 0.3 s in came 0.28 s early, out of step with the picture."""
+        rate = self.stream.codec_context.sample_rate
+        if frame is not None and frame.time is not None:
+            start = round(frame.time * rate)
+            if self.next_sample is None:
+                self.next_sample = start
+            elif start - self.next_sample > AUDIO_GAP_SECONDS * rate:
+                while self.next_sample < start:  # a second at a time
+                    self._send(self._silence(min(start - self.next_sample, rate)))
         for resampled in self.resampler.resample(frame):
-            resampled.pts = None
-            self.container.mux(self.stream.encode(resampled))
+            self._send(resampled)
         if frame is None:
             self.container.mux(self.stream.encode(None))
+
+    def _send(self, frame: av.AudioFrame) -> None:
+        """Encode `frame` at the next sample's time (the encoder takes only contiguous times)."""
+        rate = self.stream.codec_context.sample_rate
+        frame.pts, frame.time_base, frame.sample_rate = self.next_sample or 0, Fraction(1, rate), rate
+        self.next_sample = (self.next_sample or 0) + frame.samples
+        self.container.mux(self.stream.encode(frame))
+
+    def _silence(self, samples: int) -> av.AudioFrame:
+        context = self.stream.codec_context
+        silence = av.AudioFrame(format=context.format.name, layout=context.layout.name, samples=samples)
+        for plane in silence.planes:
+            plane.update(bytes(plane.buffer_size))
+        return silence
 
     def close(self) -> None:
         if self.resampler is not None:

@@ -285,5 +285,5 @@ def test_on_the_gpu_the_same_photo_gets_the_same_colors_whichever_thread_asks(ti
 
 
 def test_unknown_precision_is_refused(tiny_colorizer):
-    with pytest.raises(ValueError, match="precision must be one of .*, got 'fp16'"):
+    with pytest.raises(ValueError, match=r"precision must be one of .*, got 'fp16'"):
         Colorizer(tiny_colorizer.model, device="cpu", precision="fp16")

@@ -8,6 +8,7 @@ import statistics
 import struct
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
+from pathlib import Path
 
 import av
 import cv2
@@ -130,6 +131,60 @@ def test_every_audio_track_is_kept_with_its_language(clip, tmp_path, tiny_colori
         with av.open(str(output)) as result:
             samples = sum(frame.samples for frame in result.decode(audio=track))
         assert samples == pytest.approx(48_000 * 12 / 24, rel=0.1)
+
+
+def camera_clip(path, sound: list[tuple[float, float]]) -> Path:
+    """A MOV or MKV as cameras and digitizers make them: 15 frames at 25 fps and PCM sound (which MP4 cannot
+    hold) in the (start, seconds) spans of `sound`, none elsewhere."""
+    with av.open(str(path), "w") as movie:
+        picture = movie.add_stream("libx264", rate=25)
+        picture.width, picture.height, picture.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        track = movie.add_stream("pcm_s16le", rate=48_000)
+        track.layout = "mono"
+        for image in gray_frames(pan(15)):
+            movie.mux(picture.encode(av.VideoFrame.from_ndarray(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), "bgr24")))
+        movie.mux(picture.encode(None))
+        for start, seconds in sound:
+            for first in range(0, round(seconds * 48_000), 1200):
+                tone = (8000 * np.sin(2 * np.pi * 440 * (np.arange(1200) + first) / 48_000)).astype(np.int16)
+                chunk = av.AudioFrame.from_ndarray(tone[None], format="s16", layout="mono")
+                chunk.sample_rate, chunk.pts, chunk.time_base = (
+                    48_000,
+                    round(start * 48_000) + first,
+                    Fraction(1, 48_000),
+                )
+                movie.mux(track.encode(chunk))
+        movie.mux(track.encode(None))
+    return path
+
+
+def sound_spans(path) -> list[tuple[float, float]]:
+    """Where a file's first audio track is loud, in seconds (per decoded frame)."""
+    spans: list[list[float]] = []
+    with av.open(str(path)) as container:
+        for frame in container.decode(audio=0):
+            loud = np.abs(frame.to_ndarray().astype(np.float32)).mean() > (0.01 if frame.format.is_planar else 100)
+            end = float(frame.time) + frame.samples / frame.sample_rate
+            if loud and spans and float(frame.time) - spans[-1][1] < 0.005:
+                spans[-1][1] = end
+            elif loud:
+                spans.append([float(frame.time), end])
+    return [(round(start, 2), round(end, 2)) for start, end in spans]
+
+
+@pytest.mark.parametrize("output_format", ["mp4", "webm"])
+def test_re_encoded_sound_keeps_its_place_beside_the_picture(tmp_path, tiny_colorizer, output_format):
+    """Sound that starts 0.3 s in, or has a hole, stays in step with the picture when it must be re-encoded
+    (numbered from 0, it came 0.28 s early and the hole was closed up)."""
+    late = camera_clip(tmp_path / "late.mov", [(0.3, 0.3)])
+    holed = camera_clip(tmp_path / "holed.mkv", [(0.0, 0.2), (0.4, 0.2)])  # MOV's muxer closes holes
+    assert sound_spans(late) == [(0.3, 0.6)] and sound_spans(holed) == [(0.0, 0.2), (0.4, 0.6)]
+    for source in (late, holed):
+        output = tmp_path / f"{source.stem}.{output_format}"
+        report = colorize_video(tiny_colorizer, source, output, input_size=64)
+        assert report.audio.startswith("re-encoded pcm_s16le")
+        for (start, end), (kept_start, kept_end) in zip(sound_spans(source), sound_spans(output), strict=True):
+            assert abs(kept_start - start) <= 0.03 and abs(kept_end - end) <= 0.03
 
 
 def test_an_empty_audio_track_is_not_reported_as_kept(clip, tmp_path, tiny_colorizer):
