@@ -214,6 +214,26 @@ def _carried_tags(tags: dict[str, str]) -> dict[str, str]:
     }
 
 
+# FFmpeg's color matrices (AVColorSpace, as frames and codecs are tagged) and the conversion swscale has for each.
+_UNSPECIFIED = 2
+_MATRIX_CONVERSIONS = {1: "itu709", 4: "fcc", 5: "itu601", 6: "itu601", 7: "smpte240m", 9: "bt2020", 10: "bt2020"}
+_BT709, _SMPTE170M, _LIMITED_RANGE = 1, 6, 1
+_HDR_TRANSFERS = {16: "PQ (HDR10)", 18: "HLG"}
+
+
+def _matrix(frame: av.VideoFrame) -> int:
+    """The color matrix of `frame`'s YUV: its tag, or for an untagged one what players take (BT.709 for HD sizes,
+    BT.601 below), so that its lightness is read as people see it."""
+    if frame.colorspace in _MATRIX_CONVERSIONS:
+        return frame.colorspace
+    return _BT709 if frame.width >= 1280 or frame.height > 576 else _SMPTE170M
+
+
+def _bgr(frame: av.VideoFrame) -> np.ndarray:
+    """A decoded frame as uint8 BGR, converted by its own matrix (swscale takes BT.601 for any untagged one)."""
+    return frame.to_ndarray(format="bgr24", src_colorspace=_MATRIX_CONVERSIONS[_matrix(frame)])
+
+
 def _frame_rate(stream: av.video.stream.VideoStream) -> Fraction:
     rate = stream.average_rate or stream.guessed_rate or stream.base_rate
     return Fraction(rate) if rate else Fraction(25)
@@ -318,6 +338,7 @@ class _Output:
         self.waiting_audio: list[av.Packet] = []
         self.pad = (0, 0)
         self.last_pts: int | None = None
+        self.matrix = _SMPTE170M
 
     @property
     def audio_note(self) -> str:
@@ -347,6 +368,22 @@ class _Output:
             video.codec_context.sample_aspect_ratio = self.source_video.sample_aspect_ratio
         if first.rotation:
             video.set_display_rotation(first.rotation)
+        # Written with the matrix it was read by and tagged so (untagged, an HD result read as BT.709 by players
+        # was 2.6 L off on average), with the film's primaries and transfer where it names them.
+        self.matrix = _matrix(first)
+        context = video.codec_context
+        context.colorspace, context.color_range = self.matrix, _LIMITED_RANGE
+        if first.color_primaries != _UNSPECIFIED:
+            context.color_primaries = first.color_primaries
+        if first.color_trc != _UNSPECIFIED:
+            context.color_trc = first.color_trc
+        deepest = max(component.bits for component in first.format.components)
+        if deepest > 8 or first.color_trc in _HDR_TRANSFERS:
+            log.info(
+                "the video is %d-bit%s: written at 8 bits (yuv420p), with its color tags",
+                deepest,
+                f" {_HDR_TRANSFERS[first.color_trc]}" if first.color_trc in _HDR_TRANSFERS else "",
+            )
         video.metadata.update(_carried_tags(self.source_video.metadata))
         self.video = video
         self.audio = {
@@ -365,7 +402,9 @@ class _Output:
     def add_video(self, bgr: np.ndarray, source: av.VideoFrame) -> None:
         if any(self.pad):
             bgr = cv2.copyMakeBorder(bgr, 0, self.pad[0], 0, self.pad[1], cv2.BORDER_REPLICATE)
-        frame = av.VideoFrame.from_ndarray(bgr, format="bgr24")
+        frame = av.VideoFrame.from_ndarray(bgr, format="bgr24").reformat(
+            format="yuv420p", dst_colorspace=_MATRIX_CONVERSIONS[self.matrix], dst_color_range="MPEG"
+        )
         pts = source.pts
         if pts is not None and self.last_pts is not None and pts <= self.last_pts:
             pts = self.last_pts + 1  # a repeated time (a damaged or re-cut file): the muxer needs rising times
@@ -593,7 +632,7 @@ def _run(
                     raise ValueError(f"the video has more than {limits.max_frames} frames, the limit; cut it first")
                 if limits.max_seconds is not None and frame.time is not None and frame.time > limits.max_seconds:
                     raise ValueError(f"the video lasts over {limits.max_seconds:g} s, the limit; cut it first")
-                pending.append((frame.to_ndarray(format="bgr24"), frame))
+                pending.append((_bgr(frame), frame))
                 if len(pending) >= batch_size:
                     flush()
             if pending:

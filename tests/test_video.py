@@ -14,6 +14,8 @@ import av
 import cv2
 import numpy as np
 import pytest
+import torch
+from torch import nn
 
 from cog_server import data_url, decode_data_url
 from conftest import gradient_photo
@@ -185,6 +187,52 @@ def test_re_encoded_sound_keeps_its_place_beside_the_picture(tmp_path, tiny_colo
         assert report.audio.startswith("re-encoded pcm_s16le")
         for (start, end), (kept_start, kept_end) in zip(sound_spans(source), sound_spans(output), strict=True):
             assert abs(kept_start - start) <= 0.03 and abs(kept_end - end) <= 0.03
+
+
+class VividColors(nn.Module):
+    """A model whose colors are vivid and vary across the frame: how a color matrix reads them shows in L."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        height, width = x.shape[2:]
+        ys, xs = torch.meshgrid(torch.linspace(-1, 1, height), torch.linspace(-1, 1, width), indexing="ij")
+        return (45 * torch.stack((torch.sin(3 * xs), torch.cos(3 * ys))))[None].expand(x.shape[0], 2, height, width)
+
+
+def clip_in_matrix(path, size: tuple[int, int], matrix: int | None) -> Path:
+    """Three frames converted to YUV by the BT.709 (1) or BT.601 (6) matrix, tagged so, or untagged (None)."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=25, options={"crf": "10"})
+        stream.width, stream.height, stream.pix_fmt = *size, "yuv420p"
+        if matrix is not None:
+            stream.codec_context.colorspace, stream.codec_context.color_range = matrix, 1
+        for t in range(3):
+            frame = av.VideoFrame.from_ndarray(pan(3).frame(t, *size), format="bgr24").reformat(
+                format="yuv420p", dst_colorspace="itu709" if matrix == 1 else "itu601", dst_color_range="MPEG"
+            )
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("size", "tag", "read_as"),
+    [((96, 64), 1, 1), ((96, 64), None, 6), ((1280, 720), None, 1)],  # untagged: players take HD as BT.709
+)
+def test_the_result_keeps_the_lightness_people_see_and_says_its_color_matrix(tmp_path, size, tag, read_as):
+    """Untagged and converted by BT.601, an HD result was shown by players through BT.709: 2.6 L off on
+    average with vivid colors. It is now converted by the matrix the film is read by, and tagged so."""
+    source = clip_in_matrix(tmp_path / "film.mp4", size, tag)
+    colorizer = Colorizer(VividColors(), input_size=64, device="cpu")
+    colorize_video(colorizer, source, tmp_path / "out.mp4", stabilize=False)
+    conversion = {1: "itu709", 6: "itu601"}[read_as]
+    with av.open(str(source)) as film, av.open(str(tmp_path / "out.mp4")) as result:
+        seen = [frame.to_ndarray(format="bgr24", src_colorspace=conversion) for frame in film.decode(video=0)]
+        written = list(result.decode(video=0))
+        shown = [frame.to_ndarray(format="bgr24", src_colorspace=conversion) for frame in written]
+    assert (written[0].colorspace, written[0].color_range) == (read_as, 1)
+    lightness = [cv2.cvtColor(frame, cv2.COLOR_BGR2Lab)[:, :, 0].astype(float) * 100 / 255 for frame in seen + shown]
+    assert np.mean([np.abs(a - b).mean() for a, b in zip(lightness[:3], lightness[3:], strict=True)]) < 1.2
+    assert np.hypot(*cv2.cvtColor(shown[0], cv2.COLOR_BGR2Lab)[:, :, 1:].astype(float).T - 128).mean() > 20
 
 
 def test_an_empty_audio_track_is_not_reported_as_kept(clip, tmp_path, tiny_colorizer):
