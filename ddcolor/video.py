@@ -322,14 +322,44 @@ class _AudioTrack:
             self._encode(None)
 
 
+_STREAM_KINDS = {"subtitle": "subtitle track", "attachment": "attached file", "video": "other video stream"}
+
+
+def _say_what_is_left_out(source: av.container.InputContainer, film: av.video.stream.VideoStream) -> None:
+    """The result holds the film and its sound (and chapters): subtitles, attached files (a Matroska's fonts)
+    and other pictures the file has are said to be left out, in one line. Data streams are of the file's own
+    making (a timecode, MP4's chapter track, a camera's telemetry), as its muxer's tags are."""
+    kinds = [
+        _STREAM_KINDS.get(stream.type, f"{stream.type} stream")
+        for stream in source.streams
+        if stream.type not in ("audio", "data") and stream != film
+    ]
+    if kinds:
+        counted = ", ".join(
+            f"{kinds.count(kind)} {kind}{'s' * (kinds.count(kind) > 1)}" for kind in dict.fromkeys(kinds)
+        )
+        log.warning("left out of the result: %s (it holds the film, its sound and its chapters)", counted)
+
+
 class _Output:
     """The output container: a video stream set up from the first frame, and every audio track."""
 
     def __init__(self, destination: Path, output_format: str, source: av.container.InputContainer) -> None:
-        self.container = av.open(str(destination), "w", format=output_format)
-        self.container.metadata.update(_carried_tags(source.metadata))  # title, date, place, comment ...
+        tags = _carried_tags(source.metadata)
+        # An iPhone's place, camera and date are QuickTime keys (com.apple.quicktime.*), which MP4's muxer drops
+        # unless it writes every tag as such a key.
+        apple_keys = output_format == "mp4" and any(key.startswith("com.apple.") for key in tags)
+        self.container = av.open(
+            str(destination), "w", format=output_format, options={"movflags": "use_metadata_tags"} if apple_keys else {}
+        )
+        self.container.metadata.update(tags)  # title, date, place, comment ...
+        try:
+            self.container.set_chapters(source.chapters())
+        except (ValueError, TypeError, av.FFmpegError) as error:  # never worth losing the film over
+            log.warning("its chapters could not be kept (%s)", error)
         self.format = output_format
         self.source_video = _video_stream(source)
+        _say_what_is_left_out(source, self.source_video)
         self.source_audio_tracks = [track for track in source.streams.audio if track.codec_context is not None]
         if unread := len(source.streams.audio) - len(self.source_audio_tracks):
             log.warning("%d audio track(s) in a codec FFmpeg cannot read here: left out", unread)
@@ -377,6 +407,13 @@ class _Output:
             context.color_primaries = first.color_primaries
         if first.color_trc != _UNSPECIFIED:
             context.color_trc = first.color_trc
+        if first.interlaced_frame:
+            log.warning("the video is interlaced: written as progressive frames, combed where things move")
+        if self.format == "webm" and video.codec_context.sample_aspect_ratio not in (None, 0, 1):
+            log.warning(
+                "its pixels are not square (aspect %s): WebM here shows them square, MP4 keeps them",
+                video.codec_context.sample_aspect_ratio,
+            )
         deepest = max(component.bits for component in first.format.components)
         if deepest > 8 or first.color_trc in _HDR_TRANSFERS:
             log.info(

@@ -235,6 +235,59 @@ def test_the_result_keeps_the_lightness_people_see_and_says_its_color_matrix(tmp
     assert np.hypot(*cv2.cvtColor(shown[0], cv2.COLOR_BGR2Lab)[:, :, 1:].astype(float).T - 128).mean() > 20
 
 
+def film_with_chapters_and_subtitles(path) -> Path:
+    """A Matroska film as archives keep them: chapters, an English subtitle track and an attached font."""
+    with av.open(str(path), "w") as film:
+        picture = film.add_stream("libx264", rate=25)
+        picture.width, picture.height, picture.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        subtitles = film.add_mux_stream("subrip")
+        subtitles.time_base, subtitles.metadata["language"] = Fraction(1, 1000), "eng"
+        film.add_attachment("DejaVuSans.ttf", "application/x-truetype-font", b"\x00\x01\x00\x00font" * 20)
+        film.set_chapters(
+            [
+                {"id": 1, "start": 0, "end": 200, "time_base": Fraction(1, 1000), "metadata": {"title": "Wedding"}},
+                {"id": 2, "start": 200, "end": 400, "time_base": Fraction(1, 1000), "metadata": {"title": "Party"}},
+            ]
+        )
+        for image in gray_frames(pan(10)):
+            film.mux(picture.encode(av.VideoFrame.from_ndarray(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), "bgr24")))
+        film.mux(picture.encode(None))
+        line = av.Packet(b"Happy birthday")
+        line.stream, line.pts, line.dts, line.duration, line.time_base = subtitles, 100, 100, 300, Fraction(1, 1000)
+        film.mux(line)
+    return path
+
+
+@pytest.mark.parametrize("output_format", ["mp4", "webm"])
+def test_chapters_are_kept_and_what_the_result_cannot_hold_is_said(tmp_path, tiny_colorizer, output_format, caplog):
+    source = film_with_chapters_and_subtitles(tmp_path / "archive.mkv")
+    with caplog.at_level(logging.WARNING, logger="ddcolor"):
+        colorize_video(tiny_colorizer, source, tmp_path / f"out.{output_format}", input_size=64)
+    with av.open(str(tmp_path / f"out.{output_format}")) as result:
+        chapters = [(float(c["start"] * c["time_base"]), c["metadata"]["title"]) for c in result.chapters()]
+    assert chapters == [(0.0, "Wedding"), (0.2, "Party")]
+    assert "left out of the result: 1 subtitle track, 1 attached file" in caplog.text
+
+
+def test_an_iphones_place_and_camera_are_kept_in_mp4(clip, tmp_path, tiny_colorizer):
+    """iPhones keep them as QuickTime keys, which MP4's muxer writes only when asked to write every tag so."""
+    keys = {
+        "com.apple.quicktime.location.ISO6709": "+47.5596+009.4732+398.000/",
+        "com.apple.quicktime.model": "iPhone 15",
+    }
+    source = tmp_path / "IMG_0042.mov"
+    with av.open(str(clip)) as original, av.open(str(source), "w", options={"movflags": "use_metadata_tags"}) as copy:
+        copy.metadata.update(keys)
+        streams = {stream.index: copy.add_stream_from_template(stream) for stream in original.streams}
+        for packet in original.demux():
+            if packet.dts is not None:
+                packet.stream = streams[packet.stream.index]
+                copy.mux(packet)
+    colorize_video(tiny_colorizer, source, tmp_path / "out.mp4", input_size=64)
+    with av.open(str(tmp_path / "out.mp4")) as result:
+        assert {key: result.metadata.get(key) for key in keys} == keys
+
+
 def test_an_empty_audio_track_is_not_reported_as_kept(clip, tmp_path, tiny_colorizer):
     """MP4's muxer drops a track with no packets; the report says what the result holds."""
     source = tmp_path / "with an empty track.mkv"
