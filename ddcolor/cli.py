@@ -20,7 +20,7 @@ import torch
 from ddcolor.checks import require_range
 from ddcolor.folders import HINTS_SUFFIX, Job, OutputClashError, hints_beside, may_be_original, plan_jobs
 from ddcolor.hints import hints_overlay
-from ddcolor.images import OUTPUT_FORMATS, read_image, visible_bgr, write_image
+from ddcolor.images import OUTPUT_FORMATS, check_output_size, output_format_of, read_image, visible_bgr, write_image
 from ddcolor.network import MODEL_SIZES
 from ddcolor.pipeline import (
     DEFAULT_INPUT_SIZE,
@@ -185,6 +185,7 @@ def run_colorize(args: argparse.Namespace) -> int:
         for job in progress:
             try:
                 photo = read_image(job.source)
+                check_output_size(photo.size, output_format_of(job.output))  # before the work
                 hints_file = args.hints or (hints_beside(job.source) if job.in_folder else None)
                 hints = hints_overlay(read_image(hints_file, what="hints image"), photo) if hints_file else None
                 result = colorizer.colorize_photo(

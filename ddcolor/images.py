@@ -497,11 +497,15 @@ def encode_png(pixels: np.ndarray, *, metadata: Metadata = Metadata()) -> bytes:
     )
 
 
+def output_format_of(path: str | Path) -> str:
+    """The output format a file name asks for (its suffix: .png, .jpg or .jpeg, .webp)."""
+    return Path(path).suffix.lower().lstrip(".").replace("jpeg", "jpg")
+
+
 def write_image(photo: Photo, path: str | Path) -> Path:
     """Write atomically (a crash never leaves half a file under the final name)."""
     path = Path(path)
-    output_format = path.suffix.lower().lstrip(".").replace("jpeg", "jpg")
-    data = encode_image(photo, output_format)
+    data = encode_image(photo, output_format_of(path))
     partial = path.with_name(path.name + ".partial")
     partial.write_bytes(data)
     partial.replace(path)

@@ -128,6 +128,30 @@ def test_an_unexpected_fault_with_one_photo_does_not_lose_the_rest(scans, tmp_pa
     assert "1 photo(s) failed" in err and "grandma.jpg" in err and "RuntimeError: something no one foresaw" in err
 
 
+def test_a_panorama_the_output_format_cannot_hold_fails_before_it_is_colorized(
+    tmp_path, monkeypatch, capsys, weights_dir
+):
+    monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(weights_dir))
+    cv2.imwrite(str(tmp_path / "harbour.png"), np.full((4, 16_400), 128, np.uint8))
+    colorized = []
+    monkeypatch.setattr(cli.Colorizer, "colorize_photo", lambda self, photo, **options: colorized.append(photo))
+    assert (
+        main(
+            [
+                "colorize",
+                str(tmp_path / "harbour.png"),
+                "--output",
+                str(tmp_path / "out"),
+                "--format",
+                "webp",
+                *SMALL_RUN,
+            ]
+        )
+        == 1
+    )
+    assert "webp holds at most 16383 pixels a side, so choose png" in capsys.readouterr().err and not colorized
+
+
 def test_photos_of_one_name_keep_their_folders_and_each_gets_its_own_output(tmp_path, monkeypatch, capsys, weights_dir):
     """A scan archive numbered per year, and one scan kept both as JPEG and as PNG."""
     monkeypatch.setenv("DDCOLOR_WEIGHTS_DIR", str(weights_dir))
