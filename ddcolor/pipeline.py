@@ -315,6 +315,11 @@ class Colorizer:
             torch.cuda.empty_cache()
         return time.perf_counter() - started
 
+    def working_ab(self, images: Sequence[np.ndarray], input_size: int) -> list[np.ndarray]:
+        """The model's a, b (2, S, S) float32 for uint8 BGR or gray photos, in one batch at `input_size`."""
+        batch = torch.from_numpy(np.stack([model_input(image, input_size) for image in images]))
+        return [ab.numpy() for ab in self.predict_ab(batch)]
+
     def predict_ab(self, model_input: torch.Tensor) -> torch.Tensor:
         """Raw model ab for a batch of gray RGB inputs, as float32 on the CPU, computed on
         `model_thread()` whichever thread asks.
@@ -402,8 +407,7 @@ class Colorizer:
         results: list[np.ndarray] = []
         for start in range(0, len(images), max(1, batch_size)):
             chunk = images[start : start + max(1, batch_size)]
-            batch = torch.from_numpy(np.stack([model_input(image, size) for image in chunk]))
-            for image, ab in zip(chunk, self.predict_ab(batch), strict=True):
-                full_ab = upsample_ab(ab.numpy(), image.shape[:2], upsample)
+            for image, ab in zip(chunk, self.working_ab(chunk, size), strict=True):
+                full_ab = upsample_ab(ab, image.shape[:2], upsample)
                 results.append(compose(image, full_ab, parity=upsample == "nearest"))
         return [steps.apply(result, hint) for result, hint in zip(results, hints, strict=True)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import struct
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,11 +24,10 @@ import av
 import av.logging
 import cv2
 import numpy as np
-import torch
 
 from ddcolor.checks import require_choice
 from ddcolor.lab import to_lab
-from ddcolor.pipeline import DEFAULT_UPSAMPLE, Colorizer, PostSteps, check_input_size, compose, model_input
+from ddcolor.pipeline import DEFAULT_UPSAMPLE, Colorizer, PostSteps, check_input_size, compose
 from ddcolor.resample import upsample_ab
 from ddcolor.stabilize import Motion, TemporalStabilizer, measure_motion
 from ddcolor.transfer.blending import log as transfer_log
@@ -396,7 +396,10 @@ class _Output:
         video.codec_context.time_base = self.source_video.time_base
         if self.source_video.sample_aspect_ratio:
             video.codec_context.sample_aspect_ratio = self.source_video.sample_aspect_ratio
-        if first.rotation:
+        shown_as = first.side_data.get(av.sidedata.sidedata.Type.DISPLAYMATRIX)
+        if shown_as is not None:  # the whole matrix: a front camera's mirror too, which the angle alone loses
+            video.set_display_matrix(struct.unpack("<9i", bytes(shown_as)))
+        elif first.rotation:
             video.set_display_rotation(first.rotation)
         # Written with the matrix it was read by and tagged so (untagged, an HD result read as BT.709 by players
         # was 2.6 L off on average), with the film's primaries and transfer where it names them.
@@ -522,8 +525,7 @@ class _FrameColorizer:
             yield compose(frame, upsample_ab(future.result(), frame.shape[:2], DEFAULT_UPSAMPLE))
 
     def _predict(self, frames: list[np.ndarray]) -> list[np.ndarray]:
-        batch = torch.from_numpy(np.stack([model_input(frame, self.size) for frame in frames]))
-        return [ab.numpy() for ab in self.colorizer.predict_ab(batch)]
+        return self.colorizer.working_ab(frames, self.size)
 
     def _steps(self, small: np.ndarray, ab: np.ndarray, motion: tuple[np.ndarray, Future[Motion]] | None) -> np.ndarray:
         """The reference and the stabilizer (given the frame's gray and its motion) at the working

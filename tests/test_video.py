@@ -377,6 +377,30 @@ def test_rotation_is_kept(tmp_path, tiny_colorizer):
     assert report.rotation == 90 and stream_facts(tmp_path / "out.mp4")["rotation"] == 90
 
 
+def display_matrix(path) -> tuple[int, ...]:
+    with av.open(str(path)) as container:
+        shown_as = next(container.decode(video=0)).side_data.get(av.sidedata.sidedata.Type.DISPLAYMATRIX)
+        return struct.unpack("<9i", bytes(shown_as))
+
+
+def test_a_front_cameras_mirror_is_kept_with_its_turn(tmp_path, tiny_colorizer):
+    """The turn alone (90 degrees) lost the mirror some phones' front cameras and editors write beside it."""
+    source = tmp_path / "selfie.mp4"
+    with av.open(str(source), "w") as film:
+        stream = film.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        stream.set_display_rotation(90, hflip=True)
+        for image in gray_frames(pan(3)):
+            film.mux(stream.encode(av.VideoFrame.from_ndarray(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), "bgr24")))
+        film.mux(stream.encode(None))
+    colorize_video(tiny_colorizer, source, tmp_path / "out.mp4", input_size=64)
+    assert (
+        display_matrix(tmp_path / "out.mp4")
+        == display_matrix(source)
+        != display_matrix(write_video(tmp_path / "turned.mp4", gray_frames(pan(1)), rotation=90, audio=None))
+    )
+
+
 def flicker_run(tmp_path, shots: list[Shot], stabilize: bool, spoil: str | None = "all"):
     color = [shot.frame(t, WIDTH, HEIGHT) for shot in shots for t in range(shot.frames)]
     source = tmp_path / "clip.mp4"
