@@ -113,7 +113,9 @@ def _color_spread(
     return mean, (1.0 - np.exp(-weight / COLOR_REACH)) * _colorfulness(small_ab) * specific
 
 
-def _correction(colorized_bgr: np.ndarray, ys: np.ndarray, xs: np.ndarray, alpha: np.ndarray, change: np.ndarray):
+def _correction(
+    colorized_bgr: np.ndarray, ys: np.ndarray, xs: np.ndarray, alpha: np.ndarray, change: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """The working-size correction field (h, w, 2) for stroke pixels at (ys, xs) with opacity `alpha`
     and correction `change` (N, 2), and the working size's Lab."""
     height, width = colorized_bgr.shape[:2]

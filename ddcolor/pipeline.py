@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -71,7 +72,10 @@ class CallAbandoned(Exception):
     """Raised inside a model call whose caller has stopped waiting for it (a cancelled prediction)."""
 
 
-def wait_for(future: Future, abandoned: threading.Event | None = None):
+Result = TypeVar("Result")
+
+
+def wait_for(future: Future[Result], abandoned: threading.Event | None = None) -> Result:
     """The future's result, waited for in short steps, so that a cancelled request returns at once.
 
     Cog cancels a prediction by raising an exception in the thread that runs it, which Python delivers

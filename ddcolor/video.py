@@ -128,20 +128,14 @@ def _video_stream(container: av.container.InputContainer) -> av.video.stream.Vid
     return next(s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic)
 
 
-def _stream_seconds(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float | None:
+def _stream_seconds(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, *, video_only: bool = False
+) -> float | None:
+    """The video's length as its file declares it: the stream's, else the file's. `video_only`: the file's
+    only where the video is all it holds (a WebM's length is that of its longest track, sound included)."""
     if stream.duration is not None and stream.time_base is not None:
         return float(stream.duration * stream.time_base)
-    if container.duration is not None:
-        return container.duration / av.time_base
-    return None
-
-
-def _declared_seconds(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float | None:
-    """The video's own length as its file declares it: the stream's, else the file's when the video
-    is all it holds (a WebM's length is that of its longest track, sound included)."""
-    if stream.duration is not None and stream.time_base is not None:
-        return float(stream.duration * stream.time_base)
-    if container.duration is not None and len(container.streams) == 1:
+    if container.duration is not None and (not video_only or len(container.streams) == 1):
         return container.duration / av.time_base
     return None
 
@@ -155,7 +149,7 @@ def check_complete(container: av.container.InputContainer, frames: int, reached_
     it hides, and a variable-rate video's count from its length and mean rate is an estimate, but
     both reach their declared end."""
     stream = _video_stream(container)
-    seconds = _declared_seconds(container, stream)
+    seconds = _stream_seconds(container, stream, video_only=True)
     rate = float(_frame_rate(stream))
     declared = stream.frames or (round(seconds * rate) if seconds is not None else 0)
     allowed = max(MISSING_FRAMES_ALLOWED, MISSING_SHARE_ALLOWED * declared)
@@ -488,7 +482,9 @@ class _FrameColorizer:
     so it is measured for the whole batch at once, in parallel, while the model runs.
     """
 
-    def __init__(self, colorizer: Colorizer, size: int, steps: PostSteps, stabilizer: TemporalStabilizer | None):
+    def __init__(
+        self, colorizer: Colorizer, size: int, steps: PostSteps, stabilizer: TemporalStabilizer | None
+    ) -> None:
         self.colorizer, self.size, self.steps, self.stabilizer = colorizer, size, steps, stabilizer
         self.frames_done = 0
         self.previous_gray: np.ndarray | None = None
