@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cog_schema import build_openapi_schema
+from ddcolor.images import Photo, decode_image
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +34,14 @@ def free_port() -> int:
 
 def data_url(data: bytes, mime: str = "application/octet-stream") -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def output_image(reply: Response) -> tuple[str, Photo]:
+    """A prediction's result: its MIME type and the decoded photo (the prediction must have succeeded)."""
+    assert reply.status == 200, reply.body
+    assert reply.body["status"] == "succeeded", reply.body.get("error")
+    mime, data = decode_data_url(reply.body["output"])
+    return mime, decode_image(data)
 
 
 def decode_data_url(url: str) -> tuple[str, bytes]:

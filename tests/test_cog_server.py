@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 
-from cog_server import CogServer, data_url, decode_data_url
+from cog_server import CogServer, data_url, decode_data_url, output_image
 from conftest import gradient_photo
 from ddcolor.images import decode_image
 from image_files import encode, png_declaring, truncated
@@ -25,13 +25,6 @@ SMALL = {"input_size": 256}
 
 def gray_jpeg(height: int = 120, width: int = 160, seed: int = 0) -> bytes:
     return encode(cv2.cvtColor(gradient_photo(height, width, seed), cv2.COLOR_BGR2GRAY), ".jpg")
-
-
-def output_image(reply) -> tuple[str, np.ndarray]:
-    assert reply.status == 200, reply.body
-    assert reply.body["status"] == "succeeded", reply.body.get("error")
-    mime, data = decode_data_url(reply.body["output"])
-    return mime, decode_image(data)
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from skimage.color import deltaE_ciede2000
 
-from cog_server import data_url
+from cog_server import data_url, output_image
 from conftest import gradient_photo
 from ddcolor.cli import main
 from ddcolor.hints import apply_hints, hints_overlay
@@ -314,11 +314,7 @@ def test_cli_refuses_hints_for_several_photos(tmp_path, capsys):
 
 
 def server_output(reply) -> np.ndarray:
-    assert reply.status == 200, reply.body
-    assert reply.body["status"] == "succeeded", reply.body.get("error")
-    from cog_server import decode_data_url
-
-    return decode_image(decode_data_url(reply.body["output"])[1]).bgr
+    return output_image(reply)[1].bgr
 
 
 def test_both_hint_file_formats_through_the_cog_server_and_a_wrong_size_fails_clearly(cog_server):

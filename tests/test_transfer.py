@@ -13,6 +13,7 @@ import torch
 from skimage import data as skdata
 from skimage.color import deltaE_ciede2000
 
+from color_quality import ciede2000
 from conftest import gradient_photo
 from ddcolor import transfer_colors
 from ddcolor.lab import to_bgr, to_lab
@@ -43,10 +44,6 @@ def photo(name: str, scale: float = 0.5) -> np.ndarray:
 
 def gray_version(bgr: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
-
-
-def ciede2000(a: np.ndarray, b: np.ndarray) -> float:
-    return float(deltaE_ciede2000(to_lab(a), to_lab(b)).mean())
 
 
 def ab_change(before: np.ndarray, after: np.ndarray) -> float:

@@ -10,9 +10,9 @@ import time
 import cv2
 import numpy as np
 import pytest
-from test_cog_server import SMALL, gray_jpeg, output_image
+from test_cog_server import SMALL, gray_jpeg
 
-from cog_server import data_url
+from cog_server import data_url, output_image
 from conftest import ROOT, gradient_photo, offline_env
 from ddcolor.cli import main
 from ddcolor.images import read_image
