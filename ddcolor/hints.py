@@ -28,7 +28,7 @@ import numpy as np
 
 from ddcolor.checks import require_range
 from ddcolor.guided import EnlargedModel, guided_coefficients
-from ddcolor.images import Photo
+from ddcolor.images import Photo, seen_bgr
 from ddcolor.lab import AB_MAX, AB_MIN, fit_to_gamut, part_way_to, to_bgr, to_lab
 from ddcolor.parallel import map_bands
 
@@ -48,6 +48,18 @@ GRAY_CHROMA = 10.0  # automatic chroma below which a color is no decision of the
 SAME_COLOR = 2.0  # a, b correction below which a stroke asks for no change (a stroke on a right color, uint8 noise)
 GUIDE_RADIUS, GUIDE_EPS = 2, 1e-4  # the full-resolution model of the correction, L scaled to [0, 1]
 STROKE_DIFFERENCE = 12.0  # a, b distance from the photo that makes a pixel of a painted copy a stroke
+GRAY_STROKE_DIFFERENCE = 4.0  # the same on a copy of a black-and-white photo (re-encoding moves its a, b by < 1)
+RIPPLE_REACH = 16  # pixels around a stroke where JPEG's subsampled, blockwise colors ripple (a 16x16 block)
+PALE_STROKE_SHARE = 0.0005  # share of the photo a pale stroke alone covers at least (JPEG's ripples cover less)
+GRAY_PHOTO_CHROMA = 2.0  # a photo whose 99th percentile of chroma is under this is black and white
+HALO_SHARE = 0.5  # a stroke pixel differs by at least this share of the most its 5x5 neighbours do (JPEG halos)
+TINT_SAMPLE = 100_000  # pixels sampled for the tint a whole painted copy took
+TINT_SPREAD = 4.0  # a, b distance from the median within which the copy's pixels share one tint
+COPY_CHECK_SIDE = 256  # longest side at which a painted copy's lightness is compared with the photo's
+COPY_CORRELATION = 0.5  # correlation of a copy's lightness with the photo's below which it is no copy
+FLAT_DETAIL = 1.0  # mean L gradient below which what differs is a flat background (a flattened layer)
+LEFTOVER_ALPHA = 2  # opacity (of 255) at or under which a layer's pixel is an eraser's leftover, no stroke
+FAINT_ALPHA = 128  # the most opaque stroke under this opacity is said to be faint
 LIGHTNESS_ONLY_DIFFERENCE = 20.0  # L distance of a painted copy's pixel, no stroke, that a gray brush made
 LIGHTNESS_ONLY_SHARE = 0.001  # the share of such pixels that a line tells of (re-encoding moves L by a few)
 UNSHOWN_DISTANCE = 10.0  # a, b distance from the painted color at which a painted pixel counts as unshown
@@ -255,46 +267,139 @@ def hints_overlay(hints_photo: Photo, photo: Photo) -> np.ndarray:
     """The uint8 BGRA stroke overlay, at the photo's size, from a hints file as people make it.
 
     A file with transparency is the strokes themselves (transparent = no hint). An opaque file
-    is a copy of the photo with strokes painted on it: the strokes are its pixels whose a, b
-    differ clearly from the photo's (so JPEG noise and re-encoding are not strokes). Another
-    size of the same aspect ratio is scaled; any other size is refused.
+    is a copy of the photo with strokes painted on it (`_painted_strokes`). Colors are read as they look
+    (a Display P3 file through its profile). Another size of the same aspect ratio is scaled; any other
+    size, or a file that is no copy of the photo, is refused.
     """
     (width, height), (hints_width, hints_height) = photo.size, hints_photo.size
     if not _same_aspect((hints_width, hints_height), (width, height)):
+        turned = _same_aspect((hints_height, hints_width), (width, height))
         raise ValueError(
             f"the hints image is {hints_width}x{hints_height} but the photo is {width}x{height}; "
-            "give hints of the photo's size or of the same aspect ratio"
+            + (_turned() if turned else "give hints of the photo's size or of the same aspect ratio")
         )
     if hints_photo.alpha is not None:
-        overlay = np.dstack((hints_photo.bgr, hints_photo.alpha))
+        overlay = np.dstack((seen_bgr(hints_photo), hints_photo.alpha))
+        overlay[:, :, 3][overlay[:, :, 3] <= LEFTOVER_ALPHA] = 0  # a soft eraser's leftovers dilute the strokes
         if (hints_width, hints_height) != (width, height):
             log.info("hints: scaling the %dx%d hints to the photo's %dx%d", hints_width, hints_height, width, height)
             overlay = _scale_overlay(overlay, width, height)
+        _said_if_faint(overlay)
         return _said_if_hidden(overlay, photo)
-    painted = hints_photo.bgr
+    if hints_photo.pixels.ndim == 2:
+        log.info(
+            "hints: the hints image is black and white: a copy's strokes are told by their color, so it gives none"
+        )
+    painted = seen_bgr(hints_photo)
     if (hints_width, hints_height) != (width, height):
         log.info("hints: scaling the %dx%d painted copy to the photo's %dx%d", hints_width, hints_height, width, height)
         shrink = hints_width > width
         painted = cv2.resize(painted, (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
     overlay = np.zeros((height, width, 4), np.uint8)
     overlay[:, :, :3] = painted
-    original = photo.bgr
+    overlay[:, :, 3] = _painted_strokes(painted, seen_bgr(photo)) * np.uint8(255)
+    return _said_if_hidden(overlay, photo)  # with no strokes, `apply_hints` says so
 
-    def band(rows: slice) -> int:
-        difference = to_lab(painted[rows]) - to_lab(original[rows])
-        strokes = np.hypot(difference[:, :, 1], difference[:, :, 2]) > STROKE_DIFFERENCE
-        overlay[rows, :, 3] = strokes * np.uint8(255)
-        return int(np.count_nonzero((np.abs(difference[:, :, 0]) > LIGHTNESS_ONLY_DIFFERENCE) & ~strokes))
 
-    lightness_only = sum(map_bands(height, band)) / (height * width)
-    if lightness_only >= LIGHTNESS_ONLY_SHARE:  # gray strokes: a copy's strokes are told by their color
+def _turned(upside_down: bool = False) -> str:
+    return (
+        f"{'upside down' if upside_down else 'turned by 90 degrees'}? An app may have dropped the photo's EXIF "
+        "rotation: turn the hints back"
+    )
+
+
+def _painted_strokes(painted: np.ndarray, original: np.ndarray) -> np.ndarray:
+    """Where a painted copy (BGR, the photo's size) holds strokes: pixels whose a, b differ clearly from the
+    photo's, less a tint the whole copy took (an app's white balance or filter), and less the paler halo
+    that JPEG's subsampled colors blur around a stroke. A copy of a black-and-white photo has no colors
+    of its own, so paler strokes count there (a pale pink on a face). A file that is no copy of the photo
+    (`_is_flattened_layer`) is refused."""
+    height, width = original.shape[:2]
+    flattened = _is_flattened_layer(painted, original)
+    every = max(1, int(np.sqrt(height * width / TINT_SAMPLE)))
+    photo_ab = to_lab(original[::every, ::every])[:, :, 1:].reshape(-1, 2)
+    sample = to_lab(painted[::every, ::every])[:, :, 1:].reshape(-1, 2) - photo_ab
+    gray = np.percentile(np.hypot(*photo_ab.T), 99) < GRAY_PHOTO_CHROMA  # scanned in color or not
+    tint = np.median(sample, axis=0)
+    if np.hypot(*tint) < 1.0 or np.mean(np.hypot(*(sample - tint).T) < TINT_SPREAD) < 0.5:
+        tint = np.zeros(2, np.float32)
+    else:
+        log.info("hints: the painted copy is tinted against the photo (a %+.0f, b %+.0f); that tint is no hint", *tint)
+    difference = np.empty((height, width), np.float32)
+    lightness_only = np.empty((height, width), bool)
+
+    def band(rows: slice) -> None:
+        change = to_lab(painted[rows]) - to_lab(original[rows])
+        difference[rows] = np.hypot(change[:, :, 1] - tint[0], change[:, :, 2] - tint[1])
+        lightness_only[rows] = np.abs(change[:, :, 0]) > LIGHTNESS_ONLY_DIFFERENCE
+
+    map_bands(height, band)
+    strokes = difference > STROKE_DIFFERENCE
+    if gray:  # pale strokes too: patches mostly pale and mostly away from the ripples JPEG makes around clear ones
+        _, labels, stats, _ = cv2.connectedComponentsWithStats((difference > GRAY_STROKE_DIFFERENCE).astype(np.uint8))
+        area = np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
+        pale = np.bincount(labels.ravel(), difference.ravel(), len(area)) / area <= STROKE_DIFFERENCE
+        pale[0] = False
+        clear = (strokes & ~pale[labels]).astype(np.uint8)
+        rippled = cv2.dilate(clear, np.ones((2 * RIPPLE_REACH + 1,) * 2, np.uint8)) > 0
+        away = np.bincount(labels.ravel(), ~rippled.ravel(), len(area)) / area
+        pale &= (area >= PALE_STROKE_SHARE * height * width) & (away >= 0.5)
+        strokes |= pale[labels]
+    strokes &= difference >= HALO_SHARE * cv2.dilate(difference, np.ones((5, 5), np.uint8))
+    share = np.count_nonzero(lightness_only & ~strokes) / (height * width)
+    if share >= LIGHTNESS_ONLY_SHARE and not flattened:  # gray strokes: a copy's strokes are told by their color
         log.info(
             "hints: %.1f%% of the painted copy differs from the photo in lightness only (gray strokes?); on a "
             "copy, strokes are told from the photo by their color, so those are no hints: paint gray strokes "
             "on a transparent layer instead",
-            100 * lightness_only,
+            100 * share,
         )
-    return _said_if_hidden(overlay, photo)  # with no strokes, `apply_hints` says so
+    return strokes
+
+
+def _is_flattened_layer(painted: np.ndarray, original: np.ndarray) -> bool:
+    """Whether a painted file is strokes on a flat background (a layer flattened on white or black, whose
+    strokes are told by color as a copy's are). A file whose lightness follows the photo's nowhere and is no
+    such layer is refused: another photo, or a copy turned by a lost EXIF rotation, whose strokes would land
+    anywhere."""
+    scale = min(1.0, COPY_CHECK_SIDE / max(original.shape[:2]))
+    size = (max(1, round(original.shape[1] * scale)), max(1, round(original.shape[0] * scale)))
+    copy_l, photo_l = (
+        to_lab(cv2.resize(image, size, interpolation=cv2.INTER_AREA))[:, :, 0] for image in (painted, original)
+    )
+    differs = np.abs(copy_l - photo_l) > LIGHTNESS_ONLY_DIFFERENCE
+    if differs.mean() < 0.2 or _follows(copy_l, photo_l):
+        return False
+    detail = np.hypot(cv2.Sobel(copy_l, cv2.CV_32F, 1, 0), cv2.Sobel(copy_l, cv2.CV_32F, 0, 1)) / 8
+    if detail[differs].mean() < FLAT_DETAIL:
+        return True
+    turns = [
+        k for k in (1, 2, 3) if np.rot90(copy_l, k).shape == photo_l.shape and _follows(np.rot90(copy_l, k), photo_l)
+    ]
+    raise ValueError(
+        "the hints image does not look like a copy of this photo (its lightness follows the photo's nowhere): "
+        + (
+            _turned(upside_down=turns == [2])
+            if turns
+            else "give a copy of this photo with strokes painted on it, or a transparent layer of strokes"
+        )
+    )
+
+
+def _follows(lightness: np.ndarray, other: np.ndarray) -> bool:
+    with np.errstate(invalid="ignore", divide="ignore"):  # a flat image follows nothing
+        return bool(np.corrcoef(lightness.ravel(), other.ravel())[0, 1] >= COPY_CORRELATION)
+
+
+def _said_if_faint(overlay: np.ndarray) -> None:
+    """One line when even the most opaque stroke is faint: its region moves only that share of the way."""
+    most = int(overlay[:, :, 3].max())
+    if 0 < most < FAINT_ALPHA:
+        log.info(
+            "hints: the strokes are at most %.0f%% opaque, so their regions move at most about that share of the "
+            "way to the painted colors",
+            100 * most / 255,
+        )
 
 
 def _said_if_hidden(overlay: np.ndarray, photo: Photo) -> np.ndarray:

@@ -290,21 +290,27 @@ def decode_image(data: bytes, *, what: str = "image") -> Photo:
         raise ValueError(f"the {what} file is damaged or truncated ({str(error).strip()})") from None
 
 
-def visible_bgr(photo: Photo, *, what: str = "reference") -> np.ndarray:
-    """The photo as sRGB BGR with only what it shows, for a photo whose colors are read (a reference).
-
-    Colors are read as they look: a Display P3 or Adobe RGB photo is converted to sRGB through its profile
-    (read as sRGB, its colors would be duller than they look). A cut-out PNG hides colors under its
-    transparent pixels (black, or whatever was there before), and they would steer the result as much as
-    the visible ones: a red object on a hidden black background read as 84% colorless. So the photo is
-    cropped to its visible part (alpha of half or more), and each transparent pixel left there takes the
-    color of the nearest visible one (a nearest-pixel fill: 0.07 s per megapixel, where inpainting took
-    1 s)."""
+def seen_bgr(photo: Photo) -> np.ndarray:
+    """The photo's pixels as sRGB BGR, as they look: a Display P3 or Adobe RGB photo converted through its
+    profile (read as sRGB numbers, its colors would be duller than they look)."""
     bgr = photo.bgr
     if photo.icc_profile is not None and photo.pixels.ndim == 3:
         rgb = Image.fromarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
         seen = to_srgb(rgb, photo.icc_profile)
         bgr = bgr if seen is rgb else cv2.cvtColor(np.asarray(seen), cv2.COLOR_RGB2BGR)
+    return bgr
+
+
+def visible_bgr(photo: Photo, *, what: str = "reference") -> np.ndarray:
+    """The photo as sRGB BGR with only what it shows, for a photo whose colors are read (a reference).
+
+    Colors are read as they look (`seen_bgr`). A cut-out PNG hides colors under its
+    transparent pixels (black, or whatever was there before), and they would steer the result as much as
+    the visible ones: a red object on a hidden black background read as 84% colorless. So the photo is
+    cropped to its visible part (alpha of half or more), and each transparent pixel left there takes the
+    color of the nearest visible one (a nearest-pixel fill: 0.07 s per megapixel, where inpainting took
+    1 s)."""
+    bgr = seen_bgr(photo)
     if photo.alpha is None:
         return bgr
     shown = photo.alpha >= 128

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import logging
 
 import cv2
 import numpy as np
 import pytest
+from skimage import data as skdata
 from skimage.color import deltaE_ciede2000
 
 from cog_server import data_url, output_image
@@ -369,3 +371,105 @@ def test_strokes_on_the_photos_transparent_part_are_said(caplog):
     with caplog.at_level(logging.INFO, logger="ddcolor"):
         hints_overlay(layer, Photo(photo, alpha))
     assert any("100% of the strokes lie on transparent parts" in record.getMessage() for record in caplog.records)
+
+
+def gray_and_copy(stroke: tuple[int, int, int] = RED) -> tuple[np.ndarray, np.ndarray]:
+    """A black-and-white photo and a copy of it with two strokes painted (BGR)."""
+    gray = cv2.cvtColor(scene(), cv2.COLOR_BGR2GRAY)
+    copy = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+    copy[70:90, 70:110] = stroke
+    copy[180:200, 290:310] = BLUE
+    return gray, copy
+
+
+def as_jpeg(bgr: np.ndarray, quality: int = 75) -> Photo:
+    return decode_image(cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes(), what="hints")
+
+
+def test_a_pale_stroke_on_a_copy_of_a_black_and_white_photo_is_a_hint():
+    """A pale pink on a face differs from the gray photo by 8 in a, b: under the threshold made for colored
+    photos, it was dropped, and the log said the copy differs nowhere."""
+    gray, copy = gray_and_copy(stroke=(205, 215, 240))  # BGR: a pale pink, chroma about 8
+    for hints in (Photo(copy), as_jpeg(copy)):
+        found = hints_overlay(hints, Photo(gray))[:, :, 3] > 0
+        assert found[70:90, 70:110].mean() > 0.9 and found[180:200, 290:310].mean() > 0.9
+        assert found.sum() < 1.3 * (20 * 40 + 20 * 20)  # no ripples of the JPEG around the strokes
+
+
+def test_a_copy_the_app_tinted_gives_only_its_strokes_and_says_so(caplog):
+    """A warm filter or white balance moved every pixel's a, b: the whole photo became one stroke."""
+    gray, copy = gray_and_copy()
+    warm = np.clip(copy.astype(int) + np.array([-14, 0, 14]), 0, 255).astype(np.uint8)
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        found = hints_overlay(Photo(warm), Photo(gray))[:, :, 3] > 0
+    assert found[70:90, 70:110].all() and found[180:200, 290:310].all()
+    assert found.mean() < 0.02
+    assert "the painted copy is tinted against the photo" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("hints", "message"),
+    [
+        (lambda copy: np.ascontiguousarray(np.rot90(copy)), "turned by 90 degrees\\? An app may have dropped"),
+        (lambda copy: np.ascontiguousarray(copy[::-1, ::-1]), "upside down\\? An app may have dropped"),
+        (
+            lambda copy: cv2.cvtColor(cv2.resize(skdata.coffee(), (240, 240)), cv2.COLOR_RGB2BGR),
+            "does not look like a copy",
+        ),
+    ],
+)
+def test_a_file_that_is_no_copy_of_the_photo_is_refused_naming_a_turn(hints, message):
+    """Its strokes would land anywhere: a copy turned by a lost EXIF rotation moved 68% of a photo's colors."""
+    square = cv2.resize(skdata.camera(), (240, 240), interpolation=cv2.INTER_AREA)  # a turned copy has its size
+    copy = cv2.cvtColor(square, cv2.COLOR_GRAY2BGR)
+    copy[70:90, 70:110] = RED
+    with pytest.raises(ValueError, match=message):
+        hints_overlay(Photo(hints(copy)), Photo(square))
+    wide = cv2.cvtColor(scene(), cv2.COLOR_BGR2GRAY)
+    with pytest.raises(ValueError, match="is 240x480 but the photo is 480x240; turned by 90 degrees"):
+        hints_overlay(Photo(np.ascontiguousarray(np.rot90(cv2.cvtColor(wide, cv2.COLOR_GRAY2BGR)))), Photo(wide))
+
+
+def test_a_layer_flattened_on_white_still_gives_its_strokes_without_a_false_line(caplog):
+    gray, _ = gray_and_copy()
+    flattened = np.full((*gray.shape, 3), 255, np.uint8)
+    flattened[70:90, 70:110] = RED
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        found = hints_overlay(as_jpeg(flattened, 90), Photo(gray))[:, :, 3] > 0
+    assert found[70:90, 70:110].mean() > 0.9 and found.mean() < 0.01
+    assert "lightness only" not in caplog.text
+
+
+def test_a_copy_in_adobe_rgb_gives_the_colors_it_shows(tmp_path):
+    """Read as sRGB numbers, an Adobe RGB copy's strokes were duller than painted."""
+    from PIL import Image, ImageCms
+    from test_photo_metadata import profile_of
+
+    gray, copy = gray_and_copy()
+    adobe = ImageCms.ImageCmsProfile(io.BytesIO(profile_of("rocket.jpg")))
+    shown = Image.fromarray(cv2.cvtColor(copy, cv2.COLOR_BGR2RGB))
+    converted = ImageCms.profileToProfile(shown, ImageCms.createProfile("sRGB"), adobe, outputMode="RGB")
+    converted.save(tmp_path / "copy.png", icc_profile=adobe.tobytes())
+    overlay = hints_overlay(read_image(tmp_path / "copy.png"), Photo(gray))
+    red = overlay[70:90, 70:110, :3].reshape(-1, 3).mean(0)
+    assert np.abs(red - RED).max() < 6, red
+
+
+def test_an_erasers_leftovers_are_no_strokes_and_faint_strokes_are_said(caplog):
+    photo = Photo(cv2.cvtColor(scene(), cv2.COLOR_BGR2GRAY))
+    layer = strokes((240, 480), [(slice(70, 90), slice(70, 90), RED)])
+    leftovers = layer.copy()
+    leftovers[:, :, 3] = np.maximum(leftovers[:, :, 3], 1)  # opacity 1 of 255 everywhere else
+    clean = hints_overlay(Photo(layer[:, :, :3], alpha=layer[:, :, 3]), photo)
+    assert np.array_equal(hints_overlay(Photo(leftovers[:, :, :3], alpha=leftovers[:, :, 3]), photo), clean)
+    faint = strokes((240, 480), [(slice(70, 90), slice(70, 90), RED)], opacity=51)
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        hints_overlay(Photo(faint[:, :, :3], alpha=faint[:, :, 3]), photo)
+    assert "the strokes are at most 20% opaque" in caplog.text
+
+
+def test_a_black_and_white_hints_copy_is_said_to_give_no_strokes(caplog):
+    gray, copy = gray_and_copy()
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        overlay = hints_overlay(Photo(cv2.cvtColor(copy, cv2.COLOR_BGR2GRAY)), Photo(gray))
+    assert not overlay[:, :, 3].any() and "the hints image is black and white" in caplog.text
