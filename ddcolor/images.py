@@ -72,6 +72,7 @@ class Photo:
     # The same pixels at 16 bits (uint16, gray or BGR) when the file held finer tones than 8 bits show (a
     # scan made at 16 bits); `pixels` is then this rounded to 8 bits. A PNG result is written at 16 bits.
     deep: np.ndarray | None = None
+    deep_alpha: np.ndarray | None = None  # the alpha plane at 16 bits, where the file had one (`alpha` rounds it)
 
     @property
     def bgr(self) -> np.ndarray:
@@ -116,6 +117,8 @@ def _to_uint8(pixels: np.ndarray) -> np.ndarray:
 
 
 _ORIENTATION, _EXIF_IFD, _GPS_IFD = 0x0112, 0x8769, 0x8825
+_BITS_PER_SAMPLE, _PHOTOMETRIC, _PLANAR = 258, 262, 284  # TIFF tags
+_MIN_IS_WHITE, _SEPARATE_PLANES = 0, 2
 _PIXEL_WIDTH, _PIXEL_HEIGHT = 0xA002, 0xA003  # in the Exif IFD
 # A TIFF's own tags are its EXIF; of them, only those that describe the photo, not the file's layout.
 _TIFF_DESCRIPTION_TAGS = {270, 271, 272, 282, 283, 296, 305, 306, 315, 33432, _EXIF_IFD, _GPS_IFD}
@@ -141,8 +144,10 @@ def _exif_of(image: Image.Image) -> bytes | None:
     return None
 
 
-def _pillow_to_photo(image: Image.Image, exif: bytes | None) -> Photo:
+def _pillow_to_photo(image: Image.Image, exif: bytes | None, *, zero_is_white: bool = False) -> Photo:
     icc_profile = image.info.get("icc_profile") or profile_from_nclx(image.info.get("nclx_profile"))
+    if image.mode in ("RGB", "L") and "transparency" in image.info:  # a PNG's one transparent color (tRNS)
+        image = image.convert("RGBA" if image.mode == "RGB" else "LA")
     if image.mode in ("P", "PA"):
         image = image.convert("RGBA" if "transparency" in image.info or image.mode == "PA" else "RGB")
     if image.mode == "La":
@@ -155,6 +160,8 @@ def _pillow_to_photo(image: Image.Image, exif: bytes | None) -> Photo:
         image = image.convert("RGB")
     samples = np.asarray(image)
     deep = samples.astype(np.uint16) if samples.dtype.kind == "u" and samples.dtype.itemsize == 2 else None
+    if deep is not None and zero_is_white:  # Pillow turns an 8-bit TIFF so, not a 16-bit one
+        deep = samples = 65535 - deep
     pixels, alpha = _to_uint8(samples if deep is None else deep), None
     if pixels.ndim == 3 and pixels.shape[2] in (2, 4):
         alpha = np.ascontiguousarray(pixels[:, :, -1])
@@ -176,7 +183,7 @@ def _color_at_16_bits(image: Image.Image, data: bytes) -> np.ndarray | None:
     if image.format == "PNG":
         sixteen = data[24:25] == b"\x10"  # the bit depth, in IHDR right after the signature and the size
     elif image.format == "TIFF":
-        sixteen = 16 in tuple(image.tag_v2.get(258, ()))  # BitsPerSample
+        sixteen = 16 in tuple(image.tag_v2.get(_BITS_PER_SAMPLE, ()))
     else:
         return None
     if not sixteen:
@@ -198,10 +205,12 @@ _UPRIGHT = {
 
 
 def _with_deep(photo: Photo, samples: np.ndarray) -> Photo:
-    """`photo` with its 16-bit samples (uint16, upright) as `deep`, and its 8-bit pixels rounded from them.
+    """`photo` with its 16-bit samples (uint16, upright) as `deep` (and `deep_alpha`), and its 8-bit pixels and
+    alpha rounded from them.
 
     Kept only where they are the photo Pillow decoded (rounded or cut to 8 bits they are its pixels, a check
     that also covers the turn) and hold finer tones than 8 bits: a file of 8-bit tones times 257 stays 8-bit."""
+    alpha = samples[:, :, -1] if samples.ndim == 3 and samples.shape[2] in (2, 4) else None
     deep = samples[:, :, 0] if photo.pixels.ndim == 2 and samples.ndim == 3 else samples  # gray and alpha
     deep = np.ascontiguousarray(deep[:, :, :3] if deep.ndim == 3 else deep)
     if deep.shape != photo.pixels.shape:
@@ -209,9 +218,18 @@ def _with_deep(photo: Photo, samples: np.ndarray) -> Photo:
     pixels = _to_uint8(deep)
     if not (np.array_equal(pixels, photo.pixels) or np.array_equal(deep >> 8, photo.pixels)):
         return photo
-    if np.array_equal(deep, pixels.astype(np.uint16) * 257):
+    if alpha is not None:  # Pillow keeps its high byte: 1-255 went transparent, 65280-65534 opaque
+        alpha = None if alpha.min() == 65535 else np.ascontiguousarray(alpha)
+        photo = replace(photo, alpha=None if alpha is None else _to_uint8(alpha))
+    if np.array_equal(deep, pixels.astype(np.uint16) * 257) and (alpha is None or np.all(alpha % 257 == 0)):
         return replace(photo, pixels=pixels)
-    return replace(photo, pixels=pixels, deep=deep)
+    return replace(photo, pixels=pixels, deep=deep, deep_alpha=alpha)
+
+
+def _planar_16_bit_tiff(image: Image.Image) -> bool:
+    if image.format != "TIFF" or image.tag_v2.get(_PLANAR) != _SEPARATE_PLANES:
+        return False
+    return len(tuple(image.tag_v2.get(_BITS_PER_SAMPLE, ()))) > 1 and 16 in image.tag_v2.get(_BITS_PER_SAMPLE)
 
 
 class _Refused(ValueError):
@@ -247,18 +265,24 @@ def decode_image(data: bytes, *, what: str = "image") -> Photo:
                     f"the {what} is {width}x{height} = {width * height / 1e6:.0f} megapixels; "
                     f"the limit is {MAX_PIXELS / 1e6:.0f} megapixels"
                 )
+            if _planar_16_bit_tiff(image):  # its colors decode wrongly, without an error
+                raise _Refused(
+                    f"the {what} is a TIFF with 16-bit colors in separate planes, which cannot be read here; "
+                    "save it as an ordinary (interleaved) TIFF or a PNG"
+                )
             if isinstance(image.info.get("xmp"), str):  # a TIFF's XMP tag typed as text, which Pillow decodes as
                 image.info["xmp"] = image.info["xmp"].encode("latin-1")  # Latin-1: its EXIF reader takes bytes
             image.load()
             exif = _exif_of(image)
             color_16 = _color_at_16_bits(image, data)
+            zero_is_white = image.format == "TIFF" and image.tag_v2.get(_PHOTOMETRIC) == _MIN_IS_WHITE
             # A broken EXIF block must not lose the photo: keep it unrotated.
             with contextlib.suppress(Exception):
                 orientation = image.getexif().get(_ORIENTATION, 1)
                 image = ImageOps.exif_transpose(image)
                 if color_16 is not None and orientation in _UPRIGHT:
                     color_16 = _UPRIGHT[orientation](color_16)
-            photo = _pillow_to_photo(image, exif)
+            photo = _pillow_to_photo(image, exif, zero_is_white=zero_is_white)
             return _with_deep(photo, color_16) if color_16 is not None else photo
     except _Refused:
         raise
@@ -364,8 +388,12 @@ def encode_image(photo: Photo, output_format: str) -> bytes:
         if output_format == "jpg":
             weight = photo.alpha[:, :, None].astype(np.float32) / 255.0
             pixels = (pixels * weight + 255.0 * (1.0 - weight)).round().astype(np.uint8)
+        elif pixels.dtype == np.uint16:
+            pixels = np.dstack(
+                (pixels, photo.alpha.astype(np.uint16) * 257 if photo.deep_alpha is None else photo.deep_alpha)
+            )
         else:
-            pixels = np.dstack((pixels, photo.alpha.astype(pixels.dtype) * (257 if pixels.dtype == np.uint16 else 1)))
+            pixels = np.dstack((pixels, photo.alpha))
     metadata = Metadata(output_profile(photo.icc_profile), photo.exif, photo.xmp)
     if output_format == "png":
         return encode_png(pixels, metadata=metadata)

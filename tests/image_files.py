@@ -78,3 +78,41 @@ def jpeg_with_thumbnail(gray: np.ndarray, caption: str) -> bytes:
     out = io.BytesIO()
     Image.fromarray(gray).save(out, "JPEG", exif=b"Exif\0\0" + tiff, quality=95)
     return out.getvalue()
+
+
+def tiff_16_bit(samples: np.ndarray, *, photometric: int, separate_planes: bool = False) -> bytes:
+    """An uncompressed little-endian 16-bit TIFF of `samples` (H, W) or (H, W, C) as stored, with the given
+    PhotometricInterpretation (0: zero is white, 1: zero is black, 2: RGB), interleaved or in planes."""
+    height, width = samples.shape[:2]
+    channels = 1 if samples.ndim == 2 else samples.shape[2]
+    planes = [samples.reshape(height, width, channels)[:, :, c] for c in range(channels)]
+    strips = [p.astype("<u2").tobytes() for p in planes] if separate_planes else [samples.astype("<u2").tobytes()]
+    data, offsets = b"", []
+    for strip in strips:
+        offsets.append(8 + len(data))
+        data += strip
+    tags = {
+        256: (4, [width]),
+        257: (4, [height]),
+        258: (3, [16] * channels),
+        259: (3, [1]),
+        262: (3, [photometric]),
+        273: (4, offsets),
+        277: (3, [channels]),
+        278: (4, [height]),
+        279: (4, [len(s) for s in strips]),
+        284: (3, [2 if separate_planes else 1]),
+    }
+    extra, entries = b"", []
+    ifd_at = 8 + len(data)
+    values_at = ifd_at + 2 + 12 * len(tags) + 4
+    for tag, (kind, values) in sorted(tags.items()):
+        packed = b"".join(struct.pack("<I" if kind == 4 else "<H", v) for v in values)
+        if len(packed) <= 4:
+            field = packed.ljust(4, b"\0")
+        else:
+            field = struct.pack("<I", values_at + len(extra))
+            extra += packed
+        entries.append(struct.pack("<HHI", tag, kind, len(values)) + field)
+    ifd = struct.pack("<H", len(entries)) + b"".join(entries) + struct.pack("<I", 0)
+    return b"II*\0" + struct.pack("<I", ifd_at) + data + ifd + extra

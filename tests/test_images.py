@@ -28,6 +28,7 @@ from image_files import (
     palette_png_with_transparency,
     png_declaring,
     sixteen_bit_png,
+    tiff_16_bit,
     truncated,
 )
 
@@ -81,8 +82,11 @@ def test_a_sixteen_bit_scan_keeps_its_sixteen_bits(ext, channels):
     photo = decode_image(encode(stored, ext))
     assert np.array_equal(photo.deep, stored[:, :, :3] if channels > 1 else stored)
     assert np.array_equal(photo.pixels, ((photo.deep.astype(int) + 128) // 257).astype(np.uint8))  # rounded, not cut
-    if channels == 4:
-        assert np.array_equal(photo.alpha, (stored[:, :, 3] >> 8).astype(np.uint8))
+    if channels == 4:  # its alpha too: Pillow's high byte made 1-255 transparent and 65280-65534 opaque
+        assert np.array_equal(photo.deep_alpha, stored[:, :, 3])
+        assert np.array_equal(photo.alpha, ((stored[:, :, 3].astype(int) + 128) // 257).astype(np.uint8))
+        written = cv2.imdecode(np.frombuffer(encode_image(photo, "png"), np.uint8), cv2.IMREAD_UNCHANGED)
+        assert np.array_equal(written[:, :, 3], stored[:, :, 3])
 
 
 def test_a_sixteen_bit_photo_is_turned_upright_as_its_eight_bits_are():
@@ -92,6 +96,34 @@ def test_a_sixteen_bit_photo_is_turned_upright_as_its_eight_bits_are():
     photo = decode_image(encode_png(stored, metadata=Metadata(exif=exif.tobytes())))
     assert np.array_equal(photo.deep, cv2.rotate(stored, cv2.ROTATE_90_CLOCKWISE))
     assert photo.size == (30, 40)
+
+
+def test_a_nearly_opaque_sixteen_bit_alpha_is_kept():
+    stored = np.dstack((np.full((8, 8, 3), 30_000, np.uint16), np.full((8, 8), 65_400, np.uint16)))
+    photo = decode_image(encode(stored))
+    assert photo.alpha is not None and np.array_equal(photo.deep_alpha, stored[:, :, 3])
+
+
+def test_a_sixteen_bit_gray_tiff_whose_zero_is_white_reads_as_it_looks():
+    """Pillow turns an 8-bit one the right way up, not a 16-bit one: it came out a negative."""
+    tones = np.tile(np.arange(0, 65536, 4096, dtype=np.uint16), (4, 1))
+    photo = decode_image(tiff_16_bit(65535 - tones, photometric=0))
+    assert np.array_equal(photo.deep, tones) and photo.pixels[0, 0] == 0 and photo.pixels[0, -1] == 239
+
+
+def test_a_png_with_one_transparent_color_keeps_its_transparency():
+    pixels = np.full((6, 6, 3), 200, np.uint8)
+    pixels[:3] = (10, 20, 30)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG", transparency=(10, 20, 30))
+    assert np.array_equal(decode_image(buffer.getvalue()).alpha[:, 0], [0, 0, 0, 255, 255, 255])
+
+
+def test_a_planar_sixteen_bit_tiff_is_refused_rather_than_scrambled():
+    samples = np.random.default_rng(0).integers(0, 65536, (8, 8, 3), np.uint16)
+    assert np.array_equal(decode_image(tiff_16_bit(samples, photometric=2)).deep, samples[:, :, ::-1])
+    with pytest.raises(ValueError, match="16-bit colors in separate planes"):
+        decode_image(tiff_16_bit(samples, photometric=2, separate_planes=True))
 
 
 def test_a_sixteen_bit_file_of_eight_bit_tones_stays_eight_bit():
