@@ -14,8 +14,8 @@ from typing import Any
 from cog import BasePredictor, Input, Path
 
 from ddcolor.checks import require_choice, require_range
-from ddcolor.hints import hints_overlay
-from ddcolor.images import OUTPUT_FORMATS, check_output_size, read_image, visible_bgr, write_image
+from ddcolor.hints import read_hints
+from ddcolor.images import OUTPUT_FORMATS, check_output_size, read_image, read_reference, write_image
 from ddcolor.network import MODEL_SIZES
 from ddcolor.pipeline import DEFAULT_INPUT_SIZE, MAX_INPUT_SIZE, MIN_INPUT_SIZE, round_input_size
 from ddcolor.saturation import MAX_SATURATION, MIN_SATURATION
@@ -125,8 +125,8 @@ class Predictor(BasePredictor):
         colorizer = self.colorizers.get(model_size, variant)
         photo = read_image(image)
         check_output_size(photo.size, output_format)
-        reference_bgr = visible_bgr(read_image(reference, what="reference")) if reference is not None else None
-        hints_bgra = hints_overlay(read_image(hints, what="hints image"), photo) if hints is not None else None
+        reference_bgr = read_reference(reference) if reference is not None else None
+        hints_bgra = read_hints(hints, photo) if hints is not None else None
         working_size = round_input_size(int(input_size))
         result = colorizer.colorize_photo(
             photo,

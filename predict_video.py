@@ -13,7 +13,7 @@ import time
 from cog import BasePredictor, Input, Path
 
 from ddcolor.checks import require_choice, require_range
-from ddcolor.images import read_image, visible_bgr
+from ddcolor.images import read_reference
 from ddcolor.network import MODEL_SIZES
 from ddcolor.pipeline import MAX_INPUT_SIZE, MIN_INPUT_SIZE, round_input_size
 from ddcolor.serving import ColorizerPool, fresh_output_path, show_library_logs
@@ -89,7 +89,7 @@ class VideoPredictor(BasePredictor):
         require_choice("reference_method", reference_method, TRANSFER_METHODS)
         require_range("reference_strength", reference_strength, 0.0, 1.0)
 
-        reference_bgr = visible_bgr(read_image(reference, what="reference")) if reference is not None else None
+        reference_bgr = read_reference(reference) if reference is not None else None
         destination = fresh_output_path(self.output_dir, "colorized", output_format)
         colorize_video(
             self.colorizers.get(model_size, variant),

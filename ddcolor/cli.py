@@ -19,8 +19,8 @@ import torch
 
 from ddcolor.checks import require_range
 from ddcolor.folders import HINTS_SUFFIX, Job, OutputClashError, hints_beside, may_be_original, plan_jobs
-from ddcolor.hints import hints_overlay
-from ddcolor.images import OUTPUT_FORMATS, check_output_size, output_format_of, read_image, visible_bgr, write_image
+from ddcolor.hints import read_hints
+from ddcolor.images import OUTPUT_FORMATS, check_output_size, output_format_of, read_image, read_reference, write_image
 from ddcolor.network import MODEL_SIZES
 from ddcolor.pipeline import (
     DEFAULT_INPUT_SIZE,
@@ -89,7 +89,7 @@ def checked_reference(path: Path | None, method: str = "exemplar", strength: flo
     if path is None:
         return None
     try:
-        reference = visible_bgr(read_image(path, what="reference"))
+        reference = read_reference(path)
         PostSteps.prepare(reference=reference, reference_method=method, reference_strength=strength)
     except ValueError as error:
         raise ValueError(f"--reference {path}: {error}") from None
@@ -187,7 +187,7 @@ def run_colorize(args: argparse.Namespace) -> int:
                 photo = read_image(job.source)
                 check_output_size(photo.size, output_format_of(job.output))  # before the work
                 hints_file = args.hints or (hints_beside(job.source) if job.in_folder else None)
-                hints = hints_overlay(read_image(hints_file, what="hints image"), photo) if hints_file else None
+                hints = read_hints(hints_file, photo) if hints_file else None
                 result = colorizer.colorize_photo(
                     photo,
                     upsample=args.upsample,

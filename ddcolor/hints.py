@@ -22,13 +22,14 @@ resolution through a guided filter's local linear model in the full-resolution L
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import cv2
 import numpy as np
 
 from ddcolor.checks import require_range
 from ddcolor.guided import EnlargedModel, guided_coefficients
-from ddcolor.images import Photo, seen_bgr
+from ddcolor.images import Photo, read_image, seen_bgr
 from ddcolor.lab import AB_MAX, AB_MIN, fit_to_gamut, part_way_to, to_bgr, to_lab
 from ddcolor.parallel import map_bands
 
@@ -400,6 +401,11 @@ def _said_if_faint(overlay: np.ndarray) -> None:
             "way to the painted colors",
             100 * most / 255,
         )
+
+
+def read_hints(path: str | Path, photo: Photo) -> np.ndarray:
+    """A hints file (a layer of strokes or a painted copy) as the BGRA overlay for `photo`."""
+    return hints_overlay(read_image(path, what="hints image"), photo)
 
 
 def _said_if_hidden(overlay: np.ndarray, photo: Photo) -> np.ndarray:

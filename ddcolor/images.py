@@ -365,6 +365,11 @@ def read_image(path: str | Path, *, what: str = "image") -> Photo:
     return decode_image(data, what=what)
 
 
+def read_reference(path: str | Path) -> np.ndarray:
+    """A reference photo file as the colors it shows (`visible_bgr`), for the transfer."""
+    return visible_bgr(read_image(path, what="reference"))
+
+
 def check_output_size(size: tuple[int, int], output_format: str) -> None:
     """Refuse a (width, height) that `output_format` cannot hold, before the work, in words a person reads: a
     panorama well within MAX_PIXELS can be wider than WebP or JPEG allow."""
