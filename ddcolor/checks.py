@@ -6,6 +6,8 @@ predictors check again with the same functions, so a bad value says the same thi
 
 from __future__ import annotations
 
+import numpy as np
+
 
 def require_choice(name: str, value: object, choices: tuple) -> None:
     if value not in choices:
@@ -17,3 +19,11 @@ def require_range(name: str, value: float, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
         raise ValueError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}")
     return float(value)
+
+
+def require_bgr(name: str, image: object) -> None:
+    """A non-empty uint8 BGR image (H, W, 3)."""
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"the {name} must be a uint8 BGR image of shape (H, W, 3)")
+    if 0 in image.shape:
+        raise ValueError(f"the {name} image is empty")

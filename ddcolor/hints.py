@@ -27,7 +27,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ddcolor.checks import require_range
+from ddcolor.checks import require_bgr, require_range
 from ddcolor.guided import EnlargedModel, guided_coefficients
 from ddcolor.images import Photo, read_image, seen_bgr
 from ddcolor.lab import AB_MAX, AB_MIN, fit_to_gamut, part_way_to, to_bgr, to_lab
@@ -173,10 +173,7 @@ def apply_hints(colorized_bgr: np.ndarray, hints_bgra: np.ndarray, *, strength: 
     the full-strength result as RGB shows it (`lab.part_way_to`), from 0 (none) to 1 (painted pixels
     take the painted a, b). No strokes: an unchanged copy.
     """
-    if not isinstance(colorized_bgr, np.ndarray) or colorized_bgr.dtype != np.uint8 or colorized_bgr.ndim != 3:
-        raise ValueError("the colorized photo must be a uint8 BGR image of shape (H, W, 3)")
-    if colorized_bgr.shape[2] != 3 or 0 in colorized_bgr.shape:
-        raise ValueError(f"the colorized photo must be a non-empty BGR image (H, W, 3), got {colorized_bgr.shape}")
+    require_bgr("colorized photo", colorized_bgr)
     check_hints(hints_bgra, colorized_bgr.shape)
     strength = check_strength(strength)
     points = cv2.findNonZero(np.ascontiguousarray(hints_bgra[:, :, 3]))

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ddcolor.checks import require_choice, require_range
+from ddcolor.checks import require_bgr, require_choice, require_range
 from ddcolor.guided import EnlargedModel, guided_coefficients
 from ddcolor.lab import AB_MAX, AB_MIN, fit_to_gamut, part_way_to, to_bgr, to_lab
 from ddcolor.parallel import map_bands
@@ -34,7 +34,6 @@ from ddcolor.transfer.own_colors import (
 from ddcolor.transfer.palette import ChromaMap, palette_ab
 from ddcolor.transfer.reference import (
     MOSTLY_COLORLESS,
-    check_bgr,
     check_reference,
     evenly_sampled,
     resize_to_pixels,
@@ -214,7 +213,7 @@ def validate_transfer(reference_bgr: np.ndarray, *, method: str, strength: float
     """Check the arguments before any expensive work; returns the reference in float Lab."""
     require_choice("method", method, TRANSFER_METHODS)
     require_range("strength", strength, 0.0, 1.0)
-    check_bgr(reference_bgr, "reference")
+    require_bgr("reference", reference_bgr)
     reference_lab = to_lab(reference_bgr)
     colorless = check_reference(reference_lab)
     if colorless >= MOSTLY_COLORLESS and strength > 0.0:
@@ -245,7 +244,7 @@ def transfer_from_lab(target_bgr: np.ndarray, reference_lab: np.ndarray, *, meth
     the fit took most of the way back at every strength, and the slider changed nearly nothing between
     0.25 and 1 (a cat at 12% of its lightness with a red-blue card: mean a, b change 18.2, 20.1, 20.2 and
     20.3 at 0.25, 0.5, 0.75 and 1; now 5.1, 10.2, 15.3 and 20.3)."""
-    check_bgr(target_bgr, "target")
+    require_bgr("target", target_bgr)
     if strength == 0.0:
         log.info("reference: strength 0, the photo's colors are left as they are")
         return target_bgr.copy()

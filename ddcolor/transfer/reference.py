@@ -1,4 +1,4 @@
-"""Checking the photos a transfer is given, and reducing them to the size the work is done at."""
+"""How much of a reference is colorless, and reducing photos to the size the transfer works at."""
 
 from __future__ import annotations
 
@@ -31,13 +31,6 @@ def check_reference(reference_lab: np.ndarray) -> float:
             f"{MIN_REFERENCE_CHROMA:g}); give a color photo whose colors should steer the result"
         )
     return float((levels < MIN_REFERENCE_CHROMA).mean())
-
-
-def check_bgr(image: np.ndarray, name: str) -> None:
-    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(f"the {name} must be a uint8 BGR image of shape (H, W, 3)")
-    if 0 in image.shape:
-        raise ValueError(f"the {name} image is empty")
 
 
 def resize_to_pixels(image: np.ndarray, pixels: int) -> np.ndarray:
