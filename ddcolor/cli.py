@@ -144,6 +144,31 @@ def unexpected(error: Exception) -> str:
     return f"unexpected error, please report it: {type(error).__name__}: {error}"
 
 
+def prepare_run(
+    args: argparse.Namespace, jobs: list[Job], kind: str
+) -> int | tuple[list[Job], int, np.ndarray | None, Colorizer]:
+    """What a run needs before its first file, checked in order: the options and the reference, the output
+    folder, which outputs may be written, the model. An exit code where one of them fails or nothing is left
+    to do; else the jobs to do, how many were refused, the reference and the colorizer."""
+    try:
+        check_model_options(args)
+        reference = checked_reference(args.reference, args.reference_method, args.reference_strength)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if not output_folder_ready(args.output):
+        return 2
+    todo, refused = to_write(jobs, args.output, args.overwrite, kind)
+    if not todo:
+        return 1 if refused else 0
+    try:
+        colorizer = load_colorizer(args)
+    except (WeightsNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return todo, refused, reference, colorizer
+
+
 def run_colorize(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -163,22 +188,14 @@ def run_colorize(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        check_model_options(args)
         require_range("--saturation", args.saturation, MIN_SATURATION, MAX_SATURATION)
-        reference = checked_reference(args.reference, args.reference_method, args.reference_strength)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    if not output_folder_ready(args.output):
-        return 2
-    todo, refused = to_write(jobs, args.output, args.overwrite, "photo")
-    if not todo:
-        return 1 if refused else 0
-    try:
-        colorizer = load_colorizer(args)
-    except (WeightsNotFoundError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    prepared = prepare_run(args, jobs, "photo")
+    if isinstance(prepared, int):
+        return prepared
+    todo, refused, reference, colorizer = prepared
 
     failures: list[tuple[Path, str]] = []
     with tqdm(todo, unit="img", desc="colorizing") as progress:
@@ -234,22 +251,10 @@ def run_colorize_video(args: argparse.Namespace) -> int:
     except OutputClashError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    try:
-        check_model_options(args)
-        reference = checked_reference(args.reference, args.reference_method, args.reference_strength)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    if not output_folder_ready(args.output):
-        return 2
-    todo, refused = to_write(jobs, args.output, args.overwrite, "video")
-    if not todo:
-        return 1 if refused else 0
-    try:
-        colorizer = load_colorizer(args)
-    except (WeightsNotFoundError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    prepared = prepare_run(args, jobs, "video")
+    if isinstance(prepared, int):
+        return prepared
+    todo, refused, reference, colorizer = prepared
     failures: list[tuple[Path, str]] = []
     for job in todo:
         with tqdm(unit="frame", desc=job.source.name) as progress:
