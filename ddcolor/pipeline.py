@@ -198,6 +198,21 @@ def compose(image: np.ndarray, ab: np.ndarray, *, parity: bool = False) -> np.nd
     return out
 
 
+def relit(image: np.ndarray, colorized: np.ndarray) -> np.ndarray:
+    """The a, b of `colorized` (uint8 BGR) joined again to the photo's own L (uint8 gray or BGR `image`), as
+    `compose` joins the model's: each post-step rounds to 8-bit BGR, and a reference, hints and saturation
+    in a row took L up to 1.6 from the photo's (0.33 after the model alone)."""
+    out = np.empty_like(colorized)
+
+    def band(rows: slice) -> None:
+        lab = to_lab(colorized[rows])
+        lab[:, :, 0] = cv2.LUT(image[rows], gray_lightness()) if image.ndim == 2 else to_lab(image[rows])[:, :, 0]
+        to_bgr(fit_to_gamut(lab), out=out[rows])
+
+    map_bands(image.shape[0], band)
+    return out
+
+
 @dataclass(frozen=True)
 class PostSteps:
     """What is done to a colorized photo after the model, in this one order: reference
@@ -414,4 +429,8 @@ class Colorizer:
             for image, ab in zip(chunk, self.working_ab(chunk, size), strict=True):
                 full_ab = upsample_ab(ab, image.shape[:2], upsample)
                 results.append(compose(image, full_ab, parity=upsample == "nearest"))
-        return [steps.apply(result, hint) for result, hint in zip(results, hints, strict=True)]
+        finished = []
+        for image, result, hint in zip(images, results, hints, strict=True):
+            steps_done = steps.apply(result, hint)
+            finished.append(result if steps_done is result else relit(image, steps_done))
+        return finished

@@ -215,6 +215,13 @@ def test_an_opaque_photo_is_shown_whole_and_a_fully_transparent_one_is_refused()
         visible_bgr(decode_image(encode(hidden)))
 
 
+def test_a_reference_exported_at_low_opacity_shows_its_colors():
+    """A layer exported at 40% opacity has no pixel half opaque: it was refused as fully transparent."""
+    photo = gradient_photo(30, 40)
+    faint = np.dstack((photo, np.full((30, 40), 102, np.uint8)))
+    assert np.array_equal(visible_bgr(decode_image(encode(faint))), photo)
+
+
 def test_write_and_read_round_trip(tmp_path):
     photo = Photo(gradient_photo(25, 35))
     path = write_image(photo, tmp_path / "out.png")

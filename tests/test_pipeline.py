@@ -8,16 +8,20 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from skimage import data as skdata
 from skimage.color import rgb2lab
 from torch import nn
 
 from conftest import gradient_photo
 from ddcolor import Colorizer
+from ddcolor.hints import apply_hints
 from ddcolor.images import decode_image, encode_image
-from ddcolor.lab import fit_to_gamut, to_bgr, to_lab, unit_float
+from ddcolor.lab import fit_to_gamut, gray_lightness, to_bgr, to_lab, unit_float
 from ddcolor.parallel import BAND_ROWS
 from ddcolor.pipeline import DeviceOutOfMemoryError, compose, model_input, round_input_size
 from ddcolor.resample import resize_unit_float
+from ddcolor.saturation import saturate
+from ddcolor.transfer import transfer_colors
 
 
 class ConstantAB(nn.Module):
@@ -125,6 +129,22 @@ def test_a_sixteen_bit_scan_comes_back_at_sixteen_bits_with_its_own_lightness(gr
     assert np.median(exact_lab(written)[..., 1:], axis=(0, 1)) == pytest.approx((25.0, 40.0), abs=3)
     for output_format in ("jpg", "webp"):  # they hold 8 bits: the 8-bit result
         assert cv2.imdecode(np.frombuffer(encode_image(result, output_format), np.uint8), -1).dtype == np.uint8
+
+
+def test_post_steps_in_a_row_keep_the_photos_lightness(tiny_colorizer):
+    """Each post-step rounds to 8-bit BGR: a reference, hints and saturation 2 in a row took L up to 1.6 from
+    the photo's; the result is joined to the photo's own L once more at the end."""
+    gray = cv2.cvtColor(cv2.cvtColor(skdata.chelsea(), cv2.COLOR_RGB2BGR), cv2.COLOR_BGR2GRAY)
+    reference = cv2.cvtColor(skdata.astronaut(), cv2.COLOR_RGB2BGR)
+    hints = np.zeros((*gray.shape, 4), np.uint8)
+    hints[100:140, 100:160] = (40, 200, 240, 255)
+    result = tiny_colorizer.colorize(gray, hints=hints, input_size=64, reference=reference, saturation=2.0)
+    photo_l = cv2.LUT(gray, gray_lightness())
+    assert np.abs(to_lab(result)[:, :, 0] - photo_l).max() < 0.65  # as after the model alone
+    chained = saturate(
+        apply_hints(transfer_colors(tiny_colorizer.colorize(gray, input_size=64), reference), hints), 2.0
+    )
+    assert np.abs(to_lab(chained)[:, :, 0] - photo_l).max() > 0.65  # what rounding after each step gives
 
 
 def test_model_is_looked_up_at_call_time():

@@ -17,7 +17,7 @@ from color_quality import ciede2000
 from conftest import gradient_photo
 from ddcolor import transfer_colors
 from ddcolor.lab import to_bgr, to_lab
-from ddcolor.pipeline import PostSteps
+from ddcolor.pipeline import PostSteps, relit
 from ddcolor.transfer import TRANSFER_METHODS, blending, coherent_weights, matching, palette, reinhard_ab
 from ddcolor.transfer.blending import WORK_PIXELS, Reduced, enlarged_ab, reduced_ab
 from ddcolor.transfer.distance import sliced_wasserstein, sliced_wasserstein_ab
@@ -110,6 +110,21 @@ def test_a_reference_identical_to_the_target_changes_almost_nothing(method):
 def test_gray_reference_is_refused_clearly():
     with pytest.raises(ValueError, match="reference is not a color photo"):
         transfer_colors(photo("chelsea"), gray_version(photo("coffee")))
+
+
+def test_a_gray_reference_with_a_speck_of_color_is_refused_saying_how_much_has_color():
+    speck = gray_version(photo("coffee"))
+    speck[: speck.shape[0] // 20, : speck.shape[1] // 20] = (40, 40, 220)  # a red light covering 0.25% of it
+    with pytest.raises(ValueError, match=r"only 0\.\d% of the reference has color"):
+        transfer_colors(photo("chelsea"), speck)
+
+
+def test_a_thin_strip_of_a_reference_is_reduced_to_the_same_work_as_a_photo():
+    """Its short side raised to 8, a 1 x 40 000 strip kept 25 000 of its length: 12 times the work."""
+    for shape in ((1, 40_000, 3), (40_000, 1, 3), (3, 9_000, 3)):
+        reduced = resize_to_pixels(np.zeros(shape, np.float32), WORK_PIXELS)
+        assert min(reduced.shape[:2]) == 8 and reduced.shape[0] * reduced.shape[1] <= WORK_PIXELS
+    assert resize_to_pixels(np.zeros((512, 512, 3), np.float32), WORK_PIXELS).shape == (126, 126, 3)
 
 
 def test_a_mostly_colorless_reference_is_taken_and_the_log_says_why_little_changes(caplog):
@@ -895,6 +910,6 @@ def test_colorizer_applies_the_reference_after_the_model(tiny_colorizer):
     plain = tiny_colorizer.colorize(image)
     for method in TRANSFER_METHODS:
         steered = tiny_colorizer.colorize(image, reference=reference, reference_method=method)
-        assert np.array_equal(steered, transfer_colors(plain, reference, method=method))
+        assert np.array_equal(steered, relit(image, transfer_colors(plain, reference, method=method)))
     with pytest.raises(ValueError, match="strength"):
         tiny_colorizer.colorize(image, reference=reference, reference_strength=2.0)
