@@ -24,7 +24,7 @@ from PIL import Image, TiffImagePlugin
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parent.parent)]
 
-from image_files import jpeg_with_orientation, png_declaring  # noqa: E402
+from image_files import jpeg_with_orientation, png_declaring, tiff_16_bit  # noqa: E402
 
 
 def photo(height: int, width: int) -> np.ndarray:
@@ -74,6 +74,7 @@ def main() -> None:
     tags = TiffImagePlugin.ImageFileDirectory_v2()
     tags[700], tags.tagtype[700] = "<x><rdf:li>Zoë</rdf:li></x>".encode(), 1
     xmp_as_text = pil_bytes(rgb(30, 40), "TIFF", tiffinfo=tags).replace(b"\xbc\x02\x01\x00", b"\xbc\x02\x02\x00")
+    fine = np.random.default_rng(7).integers(0, 65536, (20, 30, 3), np.uint16)  # tones 8 bits do not hold
     files: dict[str, tuple[bytes, list]] = {
         "empty.jpg": (b"", ["error", "empty"]),
         "text-named.jpg": (b"Dear family, here are the photos from 1952.\n", ["error", "not a picture"]),
@@ -109,6 +110,16 @@ def main() -> None:
             cv2.imencode(".tiff", photo(20, 30).astype(np.uint16) * 257)[1].tobytes(),
             ["ok", 20, 30, False],
         ),
+        "sixteen-bit-fine-rgba.png": (
+            cv2.imencode(".png", np.dstack((photo(20, 30).astype(np.uint16) * 257 + 100, fine[:, :, 0])))[1].tobytes(),
+            ["ok", 20, 30, True],
+        ),
+        "sixteen-bit-zero-is-white.tiff": (tiff_16_bit(fine[:, :, 1], photometric=0), ["ok", 20, 30, False]),
+        "sixteen-bit-planar.tiff": (
+            tiff_16_bit(fine, photometric=2, separate_planes=True),
+            ["error", "16-bit colors in separate planes"],
+        ),
+        "transparent-color.png": (pil_bytes(rgb(30, 40), "PNG", transparency=(0, 0, 0)), ["ok", 30, 40, True]),
         "float.tiff": (
             cv2.imencode(".tiff", photo(20, 30)[:, :, 0].astype(np.float32) / 255)[1].tobytes(),
             ["ok", 20, 30, False],
