@@ -334,15 +334,18 @@ def _painted_strokes(painted: np.ndarray, original: np.ndarray) -> np.ndarray:
     map_bands(height, band)
     strokes = difference > STROKE_DIFFERENCE
     if gray:  # pale strokes too: patches mostly pale and mostly away from the ripples JPEG makes around clear ones
-        _, labels, stats, _ = cv2.connectedComponentsWithStats((difference > GRAY_STROKE_DIFFERENCE).astype(np.uint8))
-        area = np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
-        pale = np.bincount(labels.ravel(), difference.ravel(), len(area)) / area <= STROKE_DIFFERENCE
+        candidates = difference > GRAY_STROKE_DIFFERENCE
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(candidates.astype(np.uint8))
+        where = np.nonzero(candidates)  # a few percent of the photo: counted there alone
+        label, area = labels[where], np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
+        pale = np.bincount(label, difference[where], len(area)) / area <= STROKE_DIFFERENCE
         pale[0] = False
-        clear = (strokes & ~pale[labels]).astype(np.uint8)
+        clear = np.zeros_like(strokes, np.uint8)
+        clear[where] = strokes[where] & ~pale[label]
         rippled = cv2.dilate(clear, np.ones((2 * RIPPLE_REACH + 1,) * 2, np.uint8)) > 0
-        away = np.bincount(labels.ravel(), ~rippled.ravel(), len(area)) / area
+        away = np.bincount(label, ~rippled[where], len(area)) / area
         pale &= (area >= PALE_STROKE_SHARE * height * width) & (away >= 0.5)
-        strokes |= pale[labels]
+        strokes[where] |= pale[label]
     strokes &= difference >= HALO_SHARE * cv2.dilate(difference, np.ones((5, 5), np.uint8))
     share = np.count_nonzero(lightness_only & ~strokes) / (height * width)
     if share >= LIGHTNESS_ONLY_SHARE and not flattened:  # gray strokes: a copy's strokes are told by their color
