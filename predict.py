@@ -130,6 +130,7 @@ class Predictor(BasePredictor):
         working_size = round_input_size(int(input_size))
         result = colorizer.colorize_photo(
             photo,
+            sixteen_bits=output_format == "png",
             input_size=working_size,
             reference=reference_bgr,
             reference_method=reference_method,

@@ -207,6 +207,7 @@ def run_colorize(args: argparse.Namespace) -> int:
                 hints = read_hints(hints_file, photo) if hints_file else None
                 result = colorizer.colorize_photo(
                     photo,
+                    sixteen_bits=output_format_of(job.output) == "png",
                     upsample=args.upsample,
                     reference=reference,
                     reference_method=args.reference_method,

@@ -381,11 +381,12 @@ class Colorizer:
         """
         return self.colorize_batch([image], hints=None if hints is None else [hints], **options)[0]
 
-    def colorize_photo(self, photo: Photo, **options) -> Photo:
+    def colorize_photo(self, photo: Photo, *, sixteen_bits: bool = True, **options) -> Photo:
         """Colorize a decoded `Photo`, keeping its alpha plane, color profile, EXIF and XMP, and a 16-bit photo's
-        finer tones (`deep`: the result's colors on its own 16-bit lightness)."""
+        finer tones (`deep`: the result's colors on its own 16-bit lightness) unless `sixteen_bits` is false
+        (a JPEG or WebP result holds 8: 0.4-0.8 s saved at 12 MP)."""
         colorized = self.colorize(photo.pixels, **options)
-        deep = None if photo.deep is None else with_lightness_of(colorized, photo.deep)
+        deep = None if photo.deep is None or not sixteen_bits else with_lightness_of(colorized, photo.deep)
         return replace(photo, pixels=colorized, deep=deep)
 
     def colorize_batch(

@@ -129,6 +129,8 @@ def test_a_sixteen_bit_scan_comes_back_at_sixteen_bits_with_its_own_lightness(gr
     assert np.median(exact_lab(written)[..., 1:], axis=(0, 1)) == pytest.approx((25.0, 40.0), abs=3)
     for output_format in ("jpg", "webp"):  # they hold 8 bits: the 8-bit result
         assert cv2.imdecode(np.frombuffer(encode_image(result, output_format), np.uint8), -1).dtype == np.uint8
+    eight_bits = colorizer.colorize_photo(photo, sixteen_bits=False)  # for them, the 16-bit join is not made
+    assert eight_bits.deep is None and np.array_equal(eight_bits.pixels, result.pixels)
 
 
 def test_post_steps_in_a_row_keep_the_photos_lightness(tiny_colorizer):
