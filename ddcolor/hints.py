@@ -347,7 +347,9 @@ def _painted_strokes(painted: np.ndarray, original: np.ndarray) -> np.ndarray:
         pale &= (area >= PALE_STROKE_SHARE * height * width) & (away >= 0.5)
         strokes[where] |= pale[label]
     strokes &= difference >= HALO_SHARE * cv2.dilate(difference, np.ones((5, 5), np.uint8))
-    share = np.count_nonzero(lightness_only & ~strokes) / (height * width)
+    # A gray brush leaves patches; a copy scaled or cropped by a pixel only thin lines along the photo's edges.
+    patches = cv2.erode((lightness_only & ~strokes).astype(np.uint8), np.ones((3, 3), np.uint8))
+    share = np.count_nonzero(patches) / (height * width)
     if share >= LIGHTNESS_ONLY_SHARE and not flattened:  # gray strokes: a copy's strokes are told by their color
         log.info(
             "hints: %.1f%% of the painted copy differs from the photo in lightness only (gray strokes?); on a "
