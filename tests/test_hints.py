@@ -473,3 +473,13 @@ def test_a_black_and_white_hints_copy_is_said_to_give_no_strokes(caplog):
     with caplog.at_level(logging.INFO, logger="ddcolor"):
         overlay = hints_overlay(Photo(cv2.cvtColor(copy, cv2.COLOR_BGR2GRAY)), Photo(gray))
     assert not overlay[:, :, 3].any() and "the hints image is black and white" in caplog.text
+
+
+def test_a_copy_cropped_by_a_pixel_draws_no_gray_strokes_line(caplog):
+    """Scaled back to the photo's size, its edges differ in lightness along thin lines: no gray strokes."""
+    photo = cv2.resize(skdata.camera(), (480, 240), interpolation=cv2.INTER_AREA)
+    copy = cv2.cvtColor(photo, cv2.COLOR_GRAY2BGR)
+    copy[70:90, 70:110] = RED
+    with caplog.at_level(logging.INFO, logger="ddcolor"):
+        found = hints_overlay(Photo(np.ascontiguousarray(copy[:, 1:])), Photo(photo))[:, :, 3] > 0
+    assert found[72:88, 72:108].all() and "lightness only" not in caplog.text
