@@ -201,13 +201,13 @@ def run_colorize(args: argparse.Namespace) -> int:
     with tqdm(todo, unit="img", desc="colorizing") as progress:
         for job in progress:
             try:
-                photo = read_image(job.source)
-                check_output_size(photo.size, output_format_of(job.output))  # before the work
+                photo, output_format = read_image(job.source), output_format_of(job.output)
+                check_output_size(photo.size, output_format)  # before the work
                 hints_file = args.hints or (hints_beside(job.source) if job.in_folder else None)
                 hints = read_hints(hints_file, photo) if hints_file else None
                 result = colorizer.colorize_photo(
                     photo,
-                    sixteen_bits=output_format_of(job.output) == "png",
+                    sixteen_bits=output_format == "png",
                     upsample=args.upsample,
                     reference=reference,
                     reference_method=args.reference_method,

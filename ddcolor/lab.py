@@ -47,9 +47,9 @@ _BGR_TO_XYZ = np.array(
 _XYZ_TO_BGR = np.linalg.inv(_BGR_TO_XYZ).astype(np.float32)
 
 
-def _linear(encoded: np.ndarray) -> np.ndarray:
-    """sRGB values in [0, 1] -> linear light."""
-    return np.where(encoded <= 0.04045, encoded / 12.92, ((encoded + 0.055) / 1.055) ** 2.4).astype(np.float32)
+def linear_light(encoded: np.ndarray) -> np.ndarray:
+    """sRGB values in [0, 1] -> linear light (the sRGB transfer curve undone), in their own float type."""
+    return np.where(encoded <= 0.04045, encoded / 12.92, ((encoded + 0.055) / 1.055) ** 2.4)
 
 
 def _encoded(linear: np.ndarray) -> np.ndarray:
@@ -59,7 +59,7 @@ def _encoded(linear: np.ndarray) -> np.ndarray:
 
 @functools.cache
 def _linear_of_16_bits() -> np.ndarray:
-    return _linear(np.arange(65536, dtype=np.float64) / 65535)
+    return linear_light(np.arange(65536, dtype=np.float64) / 65535).astype(np.float32)
 
 
 def _f(t: np.ndarray) -> np.ndarray:
@@ -81,7 +81,7 @@ def with_lightness_of(colorized: np.ndarray, deep: np.ndarray) -> np.ndarray:
     same luminance in linear light until it can, which keeps L exactly and the hue nearly. In bands of rows
     on all cores."""
     out = np.empty((*deep.shape[:2], 3), np.uint16)
-    linear_of_8_bits = _linear(np.arange(256, dtype=np.float64) / 255)
+    linear_of_8_bits = linear_light(np.arange(256, dtype=np.float64) / 255).astype(np.float32)
 
     def band(rows: slice) -> None:
         f = _f(cv2.transform(cv2.LUT(colorized[rows], linear_of_8_bits), _BGR_TO_XYZ))

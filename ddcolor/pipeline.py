@@ -170,6 +170,11 @@ def model_input(image: np.ndarray, input_size: int) -> np.ndarray:
     return np.ascontiguousarray(cv2.cvtColor(small_lab, cv2.COLOR_LAB2RGB).transpose(2, 0, 1))
 
 
+def photo_lightness(image: np.ndarray) -> np.ndarray:
+    """Lab L (float32) of uint8 gray (from the gray table) or BGR pixels: what every result keeps."""
+    return cv2.LUT(image, gray_lightness()) if image.ndim == 2 else to_lab(image)[:, :, 0]
+
+
 def compose(image: np.ndarray, ab: np.ndarray, *, parity: bool = False) -> np.ndarray:
     """Join the photo's own full-resolution L with upsampled a, b (2, H, W) into uint8 BGR, L kept.
 
@@ -187,11 +192,7 @@ def compose(image: np.ndarray, ab: np.ndarray, *, parity: bool = False) -> np.nd
     out = np.empty((height, width, 3), np.uint8)
 
     def band(rows: slice) -> None:
-        if image.ndim == 2:
-            lab = cv2.merge((cv2.LUT(image[rows], gray_lightness()), ab[0, rows], ab[1, rows]))
-        else:
-            lab = to_lab(image[rows])
-            cv2.mixChannels([ab[0, rows], ab[1, rows]], [lab], [0, 1, 1, 2])
+        lab = cv2.merge((photo_lightness(image[rows]), ab[0, rows], ab[1, rows]))
         to_bgr(lab if parity else fit_to_gamut(lab), out=out[rows])
 
     map_bands(height, band)
@@ -206,7 +207,7 @@ def relit(image: np.ndarray, colorized: np.ndarray) -> np.ndarray:
 
     def band(rows: slice) -> None:
         lab = to_lab(colorized[rows])
-        lab[:, :, 0] = cv2.LUT(image[rows], gray_lightness()) if image.ndim == 2 else to_lab(image[rows])[:, :, 0]
+        lab[:, :, 0] = photo_lightness(image[rows])
         to_bgr(fit_to_gamut(lab), out=out[rows])
 
     map_bands(image.shape[0], band)

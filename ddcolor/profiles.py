@@ -17,6 +17,8 @@ import struct
 import numpy as np
 from PIL import Image, ImageCms
 
+from ddcolor.lab import linear_light
+
 # sRGB's primaries as ICC matrix profiles state them (adapted to the D50 connection space; they sum to D50).
 _SRGB_COLORANTS = {
     b"rXYZ": (0.4360747, 0.2225045, 0.0139322),
@@ -129,7 +131,7 @@ def profile_from_nclx(nclx: dict | None) -> bytes | None:
         return None
     levels = np.linspace(0.0, 1.0, 1024)
     if transfer == _SRGB_TRANSFER:
-        tones = np.where(levels <= 0.04045, levels / 12.92, ((levels + 0.055) / 1.055) ** 2.4)
+        tones = linear_light(levels)
     elif transfer in _BT709_TRANSFERS:
         tones = np.where(levels < 0.081, levels / 4.5, ((levels + 0.099) / 1.099) ** (1 / 0.45))
     elif transfer == _LINEAR_TRANSFER:
