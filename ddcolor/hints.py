@@ -319,7 +319,8 @@ def _painted_strokes(painted: np.ndarray, original: np.ndarray) -> np.ndarray:
     sample = to_lab(painted[::every, ::every])[:, :, 1:].reshape(-1, 2) - photo_ab
     gray = np.percentile(np.hypot(*photo_ab.T), 99) < GRAY_PHOTO_CHROMA  # scanned in color or not
     tint = np.median(sample, axis=0)
-    if np.hypot(*tint) < 1.0 or np.mean(np.hypot(*(sample - tint).T) < TINT_SPREAD) < 0.5:
+    tinted = np.hypot(*tint) >= 1.0 and np.mean(np.hypot(*(sample - tint).T) < TINT_SPREAD) >= 0.5
+    if not tinted:
         tint = np.zeros(2, np.float32)
     else:
         log.info("hints: the painted copy is tinted against the photo (a %+.0f, b %+.0f); that tint is no hint", *tint)
@@ -333,7 +334,9 @@ def _painted_strokes(painted: np.ndarray, original: np.ndarray) -> np.ndarray:
 
     map_bands(height, band)
     strokes = difference > STROKE_DIFFERENCE
-    if gray:  # pale strokes too: patches mostly pale and mostly away from the ripples JPEG makes around clear ones
+    # Pale strokes too, on an untinted copy (a tint clipped in bright or dark parts leaves half of it there):
+    # patches mostly pale and mostly away from the ripples JPEG makes around clear strokes.
+    if gray and not tinted:
         candidates = difference > GRAY_STROKE_DIFFERENCE
         _, labels, stats, _ = cv2.connectedComponentsWithStats(candidates.astype(np.uint8))
         where = np.nonzero(candidates)  # a few percent of the photo: counted there alone

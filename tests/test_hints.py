@@ -483,3 +483,15 @@ def test_a_copy_cropped_by_a_pixel_draws_no_gray_strokes_line(caplog):
     with caplog.at_level(logging.INFO, logger="ddcolor"):
         found = hints_overlay(Photo(np.ascontiguousarray(copy[:, 1:])), Photo(photo))[:, :, 3] > 0
     assert found[72:88, 72:108].all() and "lightness only" not in caplog.text
+
+
+def test_a_tinted_copy_of_a_photo_with_bright_parts_gives_only_its_strokes():
+    """The tint clips in bright parts, leaving half of it there: counted as pale strokes, it made 39% of one
+    unseen photo a stroke."""
+    photo = cv2.resize(skdata.camera(), (480, 240), interpolation=cv2.INTER_AREA)
+    photo[:80] = np.clip(photo[:80].astype(int) + 90, 0, 255)  # a bright sky near white
+    copy = cv2.cvtColor(photo, cv2.COLOR_GRAY2BGR)
+    copy[150:170, 70:110] = RED
+    warm = np.clip(copy.astype(int) + np.array([-14, 0, 14]), 0, 255).astype(np.uint8)
+    found = hints_overlay(Photo(warm), Photo(photo))[:, :, 3] > 0
+    assert found[152:168, 72:108].all() and found[:120].mean() < 0.01
