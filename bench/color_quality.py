@@ -45,14 +45,13 @@ from torch import nn
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from transfer_cases import PARTS, load_photo, same_scene_cases, spoil, unrelated_cases  # noqa: E402
-
 from common import write_json  # noqa: E402
 from ddcolor.lab import fit_to_gamut, most_vivid_chroma, to_bgr, to_lab  # noqa: E402
 from ddcolor.pipeline import Colorizer, compose  # noqa: E402
 from ddcolor.resample import UPSAMPLE_MODES, upsample_ab  # noqa: E402
 from ddcolor.transfer import TRANSFER_METHODS, transfer_colors  # noqa: E402
 from ddcolor.transfer.distance import sliced_wasserstein_ab  # noqa: E402
+from transfer_cases import PARTS, load_photo, same_scene_cases, spoil, unrelated_cases  # noqa: E402
 
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry", "retina")
 SAME_SCENE_RATIO_TARGET = 0.40
